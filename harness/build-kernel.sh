@@ -1,0 +1,48 @@
+#!/bin/bash
+# Configure and build the kernel of $FLAVOUR (plain or debug) out of tree.
+# The config is tinyconfig + fragments; it is regenerated only when a
+# fragment changes, so incremental builds stay incremental.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+frags=("$ROOT/harness/configs/base.config")
+[ "$FLAVOUR" = debug ] && frags+=("$ROOT/harness/configs/debug.config")
+[ "$FLAVOUR" = plain ] || [ "$FLAVOUR" = debug ] || die "FLAVOUR=$FLAVOUR?"
+
+mkdir -p "$KOBJ"
+stamp=$KOBJ/.fragments.sha
+want=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
+if [ ! -f "$KOBJ/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	log "configuring $FLAVOUR kernel"
+	"${KMAKE[@]}" -s tinyconfig
+	(cd "$KSRC" && KCONFIG_CONFIG="$KOBJ/.config" \
+		scripts/kconfig/merge_config.sh -m -O "$KOBJ" "$KOBJ/.config" \
+		"${frags[@]}" >/dev/null)
+	"${KMAKE[@]}" -s olddefconfig
+	# Every fragment line must have survived olddefconfig.
+	bad=0
+	while IFS= read -r line; do
+		[[ $line =~ ^(CONFIG_[A-Z0-9_]+)=(.*)$ ]] || continue
+		sym=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
+		if [ "$val" = n ]; then
+			grep -qx "$sym=.*" "$KOBJ/.config" && { echo "  $sym: want n"; bad=1; }
+		else
+			grep -qx "$sym=$val" "$KOBJ/.config" ||
+				{ echo "  $sym: want $val, got '$(grep "^$sym=" "$KOBJ/.config" || echo unset)'"; bad=1; }
+		fi
+	done < <(cat "${frags[@]}")
+	[ $bad = 0 ] || die "config fragments not honoured (missing dependency?)"
+	echo "$want" >"$stamp"
+fi
+
+log "building $FLAVOUR kernel (log: $KOBJ/build.log)"
+if ! "${KMAKE[@]}" bzImage modules_prepare >"$KOBJ/build.log" 2>&1; then
+	tail -40 "$KOBJ/build.log"
+	die "kernel build failed"
+fi
+# The quality bar is a warning-free build.
+if grep -E '(^|[^a-z_])(warning|Warning):' "$KOBJ/build.log" | grep -v '^make' >"$KOBJ/warnings.log"; then
+	cat "$KOBJ/warnings.log"
+	die "the kernel build printed warnings"
+fi
+log "built $(cat "$KOBJ/include/config/kernel.release")"

@@ -1,0 +1,26 @@
+#!/bin/bash
+# One guest boot that runs every guest-side test layer, then the verdict.
+#   guest-run.sh RESULTS_DIR [KSFT_DIR] [INJECT]
+# Writes RESULTS_DIR/summary/*.json. Exit status: 0 when the guest finished
+# (pass or fail is decided from the summaries), non-zero when it did not.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+out=$1 ksft=${2:-$BUILD/kselftest} inject=${3:-}
+rm -rf "$out" && mkdir -p "$out"
+envs=(--env "RESULTS=$out" --env "KSFT_DIR=$ksft" --env "RUST_TESTS=$BUILD/rust-tests"
+      --env "INJECT=$inject" --env "KUNIT_CANARY=$BUILD/canary/kunit_canary.ko")
+rc=0
+RESULTS=$out "$ROOT/harness/vm.sh" --timeout "${GUEST_TIMEOUT:-1500}" --rwdir "$out" \
+	"${envs[@]}" -- "$ROOT/harness/guest/run-tests.sh" || rc=$?
+python3 "$ROOT/harness/verdict.py" guest "$out" "$KSRC" --kselftest --rust
+if [ $rc != 0 ]; then
+	python3 - "$out" "$rc" <<'PY'
+import json, os, sys
+out, rc = sys.argv[1], sys.argv[2]
+msg = {"124": "guest timed out (hang)", "125": "guest kernel panicked"}.get(rc, "guest run exited %s" % rc)
+with open(os.path.join(out, "summary", "guest-boot.json"), "w") as f:
+    json.dump({"layer": "guest-boot", "passed": 0, "failed": 1, "skipped": 0, "problems": [msg]}, f)
+PY
+fi
+exit $rc

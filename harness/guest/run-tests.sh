@@ -1,0 +1,44 @@
+#!/bin/bash
+# Runs inside the guest (virtme-ng, host root over 9p). Writes everything to
+# $RESULTS (a --rwdir); the host decides pass or fail from those files.
+#   $KSFT_DIR       installed kselftests (run_kselftest.sh)
+#   $RUST_TESTS     directory of Rust userspace test binaries
+#   $INJECT         harness self-test only: kunit,warn (comma list)
+set -u
+cd "$RESULTS" || exit 1
+echo "guest: $(uname -r)" >guest-info.txt
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+
+for what in ${INJECT//,/ }; do
+	case $what in
+	kunit) insmod "$KUNIT_CANARY" ;;
+	warn) echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT ;;
+	esac
+done
+
+if [ -n "${KSFT_DIR:-}" ]; then
+	# Per-test timeouts come from each target's settings file.
+	(cd "$KSFT_DIR" && ./run_kselftest.sh) >kselftest.tap 2>&1
+	echo "$?" >kselftest.rc
+fi
+
+if [ -n "${RUST_TESTS:-}" ]; then
+	: >rust-tests.log
+	for t in "$RUST_TESTS"/*; do
+		[ -x "$t" ] || continue
+		"$t" --test-threads=1 >>rust-tests.log 2>&1
+		echo "$(basename "$t") $?" >>rust-tests.rc
+	done
+fi
+
+if [ -f /sys/kernel/debug/kmemleak ]; then
+	# Two scans: an object must look unreferenced twice to be reported.
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >kmemleak.log
+fi
+
+dmesg >dmesg.log
+echo done >guest-done

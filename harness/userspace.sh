@@ -1,0 +1,40 @@
+#!/bin/bash
+# Build what runs in the guest besides the kernel: the UAPI headers, the
+# kselftests (through the kernel's kselftest framework), the Rust userspace
+# tests and the samples. Output goes under $BUILD.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+# Kselftest targets: in-tree ones that cover process creation, plus this
+# project's own once the series adds them.
+KSFT_TARGETS=${KSFT_TARGETS:-clone3}
+
+log "installing UAPI headers"
+"${KMAKE[@]}" -s headers >/dev/null
+hdr=$KOBJ/usr/include
+
+log "building kselftests: $KSFT_TARGETS"
+rm -rf "$BUILD/kselftest"
+make -s -C "$KSRC/tools/testing/selftests" TARGETS="$KSFT_TARGETS" \
+	O="$BUILD/kselftest-build" KHDR_INCLUDES="-isystem $hdr" \
+	INSTALL_PATH="$BUILD/kselftest" -j"$JOBS" install >"$BUILD/kselftest-build.log" 2>&1 ||
+	{ tail -30 "$BUILD/kselftest-build.log"; die "kselftest build failed"; }
+
+log "building Rust userspace tests"
+export CARGO_TARGET_DIR=$BUILD/cargo
+rm -rf "$BUILD/rust-tests" && mkdir -p "$BUILD/rust-tests"
+cargo test --manifest-path "$ROOT/selftests/rust/Cargo.toml" --release \
+	--no-run --message-format=json 2>"$BUILD/cargo-build.log" |
+	python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        print(m["executable"])' |
+	while read -r exe; do cp "$exe" "$BUILD/rust-tests/"; done
+[ -n "$(ls "$BUILD/rust-tests")" ] || { cat "$BUILD/cargo-build.log"; die "no Rust test binaries"; }
+
+log "building samples"
+mkdir -p "$BUILD/samples"
+cc -O2 -Wall -Wextra -Werror -isystem "$hdr" -o "$BUILD/samples/uring_info" \
+	"$ROOT/samples/demo/uring_info.c"

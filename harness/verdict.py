@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Decide pass or fail from what a guest run left in its results folder.
+
+Layers: KUnit (KTAP in the kernel log, parsed by the kernel's own
+tools/testing/kunit/kunit.py), kselftests (TAP from run_kselftest.sh), Rust
+userspace tests (libtest output), and the kernel log itself: any WARN, BUG,
+Oops, KASAN, lockdep, kmemleak or RCU-stall report fails the run.
+
+  verdict.py guest RESULTS KSRC    write RESULTS/summary/guest-*.json
+  verdict.py total SUMMARY_DIR...  print the totals line, exit 1 on failure
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+# Reports that mean the kernel misbehaved, whatever the tests said.
+KERNEL_REPORTS = [
+    (re.compile(r"WARNING: CPU: \d+ PID: \d+"), "kernel WARN"),
+    (re.compile(r"\bBUG: "), "kernel BUG"),
+    (re.compile(r"\bOops\b|general protection fault"), "kernel Oops"),
+    (re.compile(r"Kernel panic"), "kernel panic"),
+    (re.compile(r"KASAN: |kasan_report"), "KASAN report"),
+    (re.compile(r"WARNING: (possible (circular|recursive|irq)|inconsistent lock|"
+                r"suspicious RCU|bad unlock|lock held)"), "lockdep report"),
+    (re.compile(r"INFO: (possible|trying to register non-static key)"),
+     "lockdep report"),
+    (re.compile(r"unreferenced object 0x"), "kmemleak report"),
+    (re.compile(r"rcu: INFO: rcu_\w+ (self-)?detected stall|"
+                r"rcu_\w+ detected stalls"), "RCU stall"),
+    (re.compile(r"INFO: task .* blocked for more than"), "hung task"),
+    (re.compile(r"ODEBUG: "), "debugobjects report"),
+    (re.compile(r"list_(add|del) corruption"), "list corruption"),
+    (re.compile(r"UBSAN: "), "UBSAN report"),
+]
+
+
+def scan_kernel_log(text):
+    """Return a list of (kind, line) for every report in a kernel log."""
+    found = []
+    for line in text.splitlines():
+        for pat, kind in KERNEL_REPORTS:
+            if pat.search(line):
+                found.append((kind, line.strip()))
+                break
+    return found
+
+
+def kunit_counts(dmesg_path, ksrc):
+    """Parse KTAP with kunit.py; return (passed, failed, skipped, problems)."""
+    kunit = os.path.join(ksrc, "tools/testing/kunit/kunit.py")
+    json_path = dmesg_path + ".kunit.json"
+    proc = subprocess.run(
+        [sys.executable, kunit, "parse", "--json=" + json_path, dmesg_path],
+        capture_output=True, text=True)
+    with open(dmesg_path + ".kunit.txt", "w") as f:
+        f.write(proc.stdout + proc.stderr)
+    problems = []
+    if not os.path.exists(json_path):
+        return 0, 0, 0, ["kunit.py parse produced no JSON (exit %d)" % proc.returncode]
+    with open(json_path) as f:
+        tree = json.load(f)
+    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0, "ERROR": 0}
+    failed_names = []
+
+    def walk(group, prefix):
+        for case in group.get("test_cases", []):
+            counts[case["status"]] = counts.get(case["status"], 0) + 1
+            if case["status"] in ("FAIL", "ERROR"):
+                failed_names.append(prefix + case["name"])
+        for sub in group.get("sub_groups", []):
+            walk(sub, prefix + sub["name"] + ".")
+
+    walk(tree, "")
+    total = sum(counts.values())
+    if total == 0:
+        problems.append("no KUnit results in the kernel log")
+    for name in failed_names:
+        problems.append("KUnit case failed: " + name)
+    if proc.returncode != 0 and not failed_names:
+        problems.append("kunit.py parse reported a failure (exit %d)" % proc.returncode)
+    return counts["PASS"], counts["FAIL"] + counts["ERROR"], counts["SKIP"], problems
+
+
+TAP_TOP = re.compile(r"^(not ok|ok) \d+ (.*?)(?:\s+#\s*(\w*).*)?$")
+TAP_SUB = re.compile(r"^#\s+(not ok|ok) \d+ (.*?)(?:\s+#\s*(\w*).*)?$")
+
+
+def tap_counts(tap_text):
+    """Count kselftest results. A binary that reports its own cases (the
+    kselftest harness prints them as '# ok N name') counts by its cases; a
+    binary without cases counts as one. A binary that failed counts as a
+    failure even when all its cases passed (it crashed or timed out)."""
+    passed = failed = skipped = 0
+    problems = []
+    sub = []
+    for line in tap_text.splitlines():
+        m = TAP_SUB.match(line)
+        if m:
+            sub.append(m.groups())
+            continue
+        m = TAP_TOP.match(line)
+        if not m:
+            continue
+        status, name, directive = m.groups()
+        sub_fail = [s for s in sub if s[0] == "not ok" and s[2] not in ("SKIP", "XFAIL", "TODO")]
+        if sub:
+            for s_status, s_name, s_dir in sub:
+                if s_dir in ("SKIP",):
+                    skipped += 1
+                elif s_status == "ok" or s_dir in ("XFAIL", "TODO"):
+                    passed += 1
+                else:
+                    failed += 1
+                    problems.append("kselftest case failed: %s: %s" % (name, s_name))
+        if status == "not ok" and directive != "SKIP" and not sub_fail:
+            failed += 1
+            problems.append("kselftest failed: " + name)
+        elif not sub:
+            if directive == "SKIP":
+                skipped += 1
+            elif status == "ok":
+                passed += 1
+        sub = []
+    return passed, failed, skipped, problems
+
+
+LIBTEST_CASE = re.compile(r"^test (\S+) \.\.\. (ok|FAILED|ignored)")
+
+
+def rust_counts(log_text, rc_text):
+    passed = failed = skipped = 0
+    problems = []
+    for line in log_text.splitlines():
+        m = LIBTEST_CASE.match(line)
+        if not m:
+            continue
+        if m.group(2) == "ok":
+            passed += 1
+        elif m.group(2) == "ignored":
+            skipped += 1
+        else:
+            failed += 1
+            problems.append("Rust test failed: " + m.group(1))
+    for line in rc_text.splitlines():
+        name, rc = line.rsplit(" ", 1)
+        if rc != "0" and not problems:
+            failed += 1
+            problems.append("Rust test binary %s exited %s" % (name, rc))
+    return passed, failed, skipped, problems
+
+
+def write_summary(out_dir, layer, passed, failed, skipped, problems):
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, layer + ".json"), "w") as f:
+        json.dump({"layer": layer, "passed": passed, "failed": failed,
+                   "skipped": skipped, "problems": problems}, f, indent=1)
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def guest(results, ksrc, expect_kselftest, expect_rust):
+    out = os.path.join(results, "summary")
+    dmesg = os.path.join(results, "dmesg.log")
+    console = read(os.path.join(results, "console.log")) or ""
+    problems = []
+    if read(os.path.join(results, "guest-done")) is None:
+        problems.append("the guest did not finish its test script "
+                        "(crash, panic or timeout); see console.log")
+    log_text = read(dmesg)
+    if log_text is None:
+        # Fall back to the console, which carries the kernel log too.
+        log_text = console
+        with open(dmesg, "w") as f:
+            f.write(console)
+    reports = scan_kernel_log(log_text + "\n" + (read(os.path.join(results, "kmemleak.log")) or ""))
+    # The console may hold reports the guest never got to save.
+    for r in scan_kernel_log(console):
+        if r not in reports:
+            reports.append(r)
+    for kind, line in reports:
+        problems.append("%s in the guest kernel log: %s" % (kind, line))
+    write_summary(out, "guest-kernel-log", 0, 1 if problems else 0, 0, problems)
+
+    write_summary(out, "guest-kunit", *kunit_counts(dmesg, ksrc))
+
+    if expect_kselftest:
+        tap = read(os.path.join(results, "kselftest.tap"))
+        if tap is None:
+            write_summary(out, "guest-kselftest", 0, 1, 0, ["no kselftest output"])
+        else:
+            p, f, s, probs = tap_counts(tap)
+            if p + f + s == 0:
+                f, probs = 1, ["kselftest output has no results"]
+            write_summary(out, "guest-kselftest", p, f, s, probs)
+    if expect_rust:
+        log = read(os.path.join(results, "rust-tests.log"))
+        rc = read(os.path.join(results, "rust-tests.rc")) or ""
+        if log is None:
+            write_summary(out, "guest-rust", 0, 1, 0, ["no Rust test output"])
+        else:
+            p, f, s, probs = rust_counts(log, rc)
+            if p + f + s == 0:
+                f, probs = 1, ["Rust tests ran no test"]
+            write_summary(out, "guest-rust", p, f, s, probs)
+
+
+def total(dirs, label):
+    passed = failed = skipped = 0
+    problems = []
+    for d in dirs:
+        if not os.path.isdir(d):
+            continue
+        for name in sorted(os.listdir(d)):
+            if not name.endswith(".json"):
+                continue
+            with open(os.path.join(d, name)) as f:
+                s = json.load(f)
+            print("  %-22s %4d passed, %d failed, %d skipped"
+                  % (s["layer"], s["passed"], s["failed"], s["skipped"]))
+            passed += s["passed"]
+            failed += s["failed"]
+            skipped += s["skipped"]
+            problems += s["problems"]
+    for p in problems:
+        print("FAIL: " + p)
+    prefix = label + ": " if label else ""
+    print("%s%d passed, %d failed, %d skipped" % (prefix, passed, failed, skipped))
+    return 1 if failed or problems else 0
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[1] == "guest":
+        flags = argv[4:] if len(argv) > 4 else []
+        guest(argv[2], argv[3], "--kselftest" in flags, "--rust" in flags)
+        return 0
+    if len(argv) >= 3 and argv[1] == "total":
+        label = ""
+        dirs = argv[2:]
+        if dirs[0].startswith("--label="):
+            label = dirs[0].split("=", 1)[1]
+            dirs = dirs[1:]
+        return total(dirs, label)
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

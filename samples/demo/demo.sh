@@ -1,0 +1,10 @@
+#!/bin/sh
+# The demo "make run" boots into: what kernel this is and what it can do.
+echo "== kernel: $(uname -r)"
+if zcat /proc/config.gz 2>/dev/null | grep -qx 'CONFIG_RUST=y'; then
+	echo "== CONFIG_RUST=y"
+else
+	echo "== CONFIG_RUST is off"; exit 1
+fi
+zcat /proc/config.gz | grep -E '^CONFIG_IO_URING(_SPAWN)?=' | sed 's/^/== /'
+exec "$1"
