@@ -22,8 +22,13 @@ if [ ! -f "$KOBJ/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; the
 	# Every fragment line must have survived olddefconfig.
 	bad=0
 	while IFS= read -r line; do
-		[[ $line =~ ^(CONFIG_[A-Z0-9_]+)=(.*)$ ]] || continue
-		sym=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
+		if [[ $line =~ ^(CONFIG_[A-Z0-9_]+)=(.*)$ ]]; then
+			sym=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
+		elif [[ $line =~ ^#\ (CONFIG_[A-Z0-9_]+)\ is\ not\ set ]]; then
+			sym=${BASH_REMATCH[1]} val=n
+		else
+			continue
+		fi
 		if [ "$val" = n ]; then
 			grep -qx "$sym=.*" "$KOBJ/.config" && { echo "  $sym: want n"; bad=1; }
 		else
