@@ -8,7 +8,8 @@ set -euo pipefail
 APT_PKGS=(linux-source-6.12 rustc-web rust-web-src clang lld llvm libclang-dev
 	  libelf-dev libssl-dev bc flex bison cpio qemu-system-x86 python3-venv
 	  libcap-dev rsync xz-utils make gcc rust-web-clippy rustfmt-web
-	  udev)  # udev in the guest (host root) names the virtio ports vng needs
+	  udev kmod)  # in the guest (host root): udev names the virtio ports vng
+		      # needs; vng runs depmod for a kernel with modules
 
 missing=()
 for p in "${APT_PKGS[@]}"; do

@@ -13,7 +13,7 @@ KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 KSRC=$BUILD/linux            # git tree: pristine commit + the series
 FLAVOUR=${FLAVOUR:-plain}    # plain | debug
 KOBJ=$BUILD/kbuild-$FLAVOUR  # out-of-tree kbuild output
-RESULTS=$BUILD/results-$FLAVOUR
+RESULTS=${RESULTS:-$BUILD/results-$FLAVOUR}
 JOBS=${JOBS:-$(nproc)}
 # The kernel wants Debian's rustc (it ships the matching core sources);
 # rustup's rustc comes first on PATH and has none.

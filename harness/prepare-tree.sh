@@ -65,8 +65,12 @@ for from in "${MAP_FROM[@]}"; do
 	[ -d "$ROOT/$from" ] || continue
 	while read -r f; do
 		[ -n "${listed[$f]:-}" ] ||
-			die "$f is in the overlay but in no series/*/files"
-	done < <(cd "$ROOT" && git ls-files --cached --others --exclude-standard -- "$from")
+			die "$f is committed in the overlay but in no series/*/files"
+	done < <(cd "$ROOT" && git ls-files --cached -- "$from")
+	while read -r f; do
+		[ -n "${listed[$f]:-}" ] ||
+			log "warning: new file $f is in no series/*/files (not applied)"
+	done < <(cd "$ROOT" && git ls-files --others --exclude-standard -- "$from")
 done
 
 export GIT_INDEX_FILE="$BUILD/series.index"

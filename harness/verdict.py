@@ -47,22 +47,35 @@ def scan_kernel_log(text):
     return found
 
 
+KTAP_START = re.compile(r"^(\[\s*\d+\.\d+\] )?(K)?TAP version \d+$")
+
+
+def ktap_runs(text):
+    """Split a kernel log into KUnit runs. Built-in suites print one KTAP
+    document at boot; each module that carries suites prints another when it
+    loads. kunit.py parses only the first document of its input."""
+    runs, cur = [], None
+    for line in text.splitlines(keepends=True):
+        if KTAP_START.match(line.rstrip("\n")):
+            cur = []
+            runs.append(cur)
+        if cur is not None:
+            cur.append(line)
+    return ["".join(r) for r in runs]
+
+
 def kunit_counts(dmesg_path, ksrc):
     """Parse KTAP with kunit.py; return (passed, failed, skipped, problems)."""
     kunit = os.path.join(ksrc, "tools/testing/kunit/kunit.py")
-    json_path = dmesg_path + ".kunit.json"
-    proc = subprocess.run(
-        [sys.executable, kunit, "parse", "--json=" + json_path, dmesg_path],
-        capture_output=True, text=True)
-    with open(dmesg_path + ".kunit.txt", "w") as f:
-        f.write(proc.stdout + proc.stderr)
-    problems = []
-    if not os.path.exists(json_path):
-        return 0, 0, 0, ["kunit.py parse produced no JSON (exit %d)" % proc.returncode]
-    with open(json_path) as f:
-        tree = json.load(f)
+    # kunit.py changes directory: give it absolute paths.
+    dmesg_path = os.path.abspath(dmesg_path)
+    with open(dmesg_path, errors="replace") as f:
+        runs = ktap_runs(f.read())
     counts = {"PASS": 0, "FAIL": 0, "SKIP": 0, "ERROR": 0}
     failed_names = []
+    problems = []
+    if not runs:
+        return 0, 0, 0, ["no KUnit results in the kernel log"]
 
     def walk(group, prefix):
         for case in group.get("test_cases", []):
@@ -72,14 +85,28 @@ def kunit_counts(dmesg_path, ksrc):
         for sub in group.get("sub_groups", []):
             walk(sub, prefix + sub["name"] + ".")
 
-    walk(tree, "")
-    total = sum(counts.values())
-    if total == 0:
+    for i, run in enumerate(runs):
+        log_path = "%s.kunit%d.log" % (dmesg_path, i)
+        json_path = "%s.kunit%d.json" % (dmesg_path, i)
+        with open(log_path, "w") as f:
+            f.write(run)
+        proc = subprocess.run(
+            [sys.executable, kunit, "parse", "--json=" + json_path, log_path],
+            capture_output=True, text=True)
+        with open("%s.kunit%d.txt" % (dmesg_path, i), "w") as f:
+            f.write(proc.stdout + proc.stderr)
+        if not os.path.exists(json_path):
+            problems.append("kunit.py parse produced no JSON (exit %d)" % proc.returncode)
+            continue
+        with open(json_path) as f:
+            before = len(failed_names)
+            walk(json.load(f), "")
+        if proc.returncode != 0 and len(failed_names) == before:
+            problems.append("kunit.py parse reported a failure (exit %d)" % proc.returncode)
+    if sum(counts.values()) == 0:
         problems.append("no KUnit results in the kernel log")
     for name in failed_names:
         problems.append("KUnit case failed: " + name)
-    if proc.returncode != 0 and not failed_names:
-        problems.append("kunit.py parse reported a failure (exit %d)" % proc.returncode)
     return counts["PASS"], counts["FAIL"] + counts["ERROR"], counts["SKIP"], problems
 
 

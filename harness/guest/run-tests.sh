@@ -9,6 +9,10 @@ cd "$RESULTS" || exit 1
 echo "guest: $(uname -r)" >guest-info.txt
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+# virtme-ng points /dev/stdout at its console port; the kselftest runner
+# writes through /dev/stdout, and its output belongs in our files.
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
 
 for what in ${INJECT//,/ }; do
 	case $what in
@@ -19,8 +23,10 @@ done
 
 if [ -n "${KSFT_DIR:-}" ]; then
 	# Per-test timeouts come from each target's settings file.
-	(cd "$KSFT_DIR" && ./run_kselftest.sh) >kselftest.tap 2>&1
-	echo "$?" >kselftest.rc
+	# Through a pipe: the runner reopens /dev/stdout, which for a regular
+	# file would start a second writer at offset 0.
+	(cd "$KSFT_DIR" && ./run_kselftest.sh) 2>&1 | cat >kselftest.tap
+	echo "${PIPESTATUS[0]}" >kselftest.rc
 fi
 
 if [ -n "${RUST_TESTS:-}" ]; then

@@ -27,9 +27,9 @@ cp "$ROOT"/harness/selftest/canary/{kunit_canary.c,Kbuild} "$work/"
 # run by the same run_kselftest.sh.
 cp -a "$BUILD/kselftest" "$work/ksft"
 mkdir -p "$work/ksft/harness_canary"
-cc -O2 -I"$KSRC/tools/testing/selftests" -isystem "$KOBJ/usr/include" \
+cc -O2 -Wall -I"$KSRC/tools/testing/selftests" -isystem "$KOBJ/usr/include" \
 	-o "$work/ksft/harness_canary/ksft_canary" \
-	"$ROOT/harness/selftest/canary/ksft_canary.c"
+	"$ROOT/harness/selftest/canary/ksft_canary.c" || die "canary kselftest build failed"
 echo "harness_canary:ksft_canary" >>"$work/ksft/kselftest-list.txt"
 
 out=$work/inject

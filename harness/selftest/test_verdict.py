@@ -102,6 +102,13 @@ class KUnit(unittest.TestCase):
         self.assertEqual(f, 1)
         self.assertIn("KUnit case failed: demo.first", probs)
 
+    def test_module_suite_after_boot_suites_is_parsed(self):
+        # A module's suite prints a KTAP document of its own after boot.
+        module_run = KTAP_FAIL.replace("demo", "mod")
+        p, f, s, probs = self.counts(KTAP_PASS + "[ 7.0] insmod noise\n" + module_run)
+        self.assertEqual((p, f), (1, 1))
+        self.assertIn("KUnit case failed: mod.first", probs)
+
     def test_no_ktap_is_a_failure(self):
         _, _, _, probs = self.counts("[ 1.0] no tests here\n")
         self.assertTrue(probs)

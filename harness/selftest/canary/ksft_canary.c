@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A kselftest that fails on purpose, for the harness's self-test. */
-#include "../kselftest_harness.h"
+#include "kselftest_harness.h"
 
 TEST(passes)
 {
