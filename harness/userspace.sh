@@ -7,7 +7,7 @@ set -euo pipefail
 
 # Kselftest targets: in-tree ones that cover process creation, plus this
 # project's own once the series adds them.
-KSFT_TARGETS=${KSFT_TARGETS:-clone3}
+KSFT_TARGETS=${KSFT_TARGETS:-clone3 io_uring_spawn}
 
 log "installing UAPI headers"
 "${KMAKE[@]}" -s headers >/dev/null

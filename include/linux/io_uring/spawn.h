@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * io_uring_spawn: the C side that the Rust core (io_uring/spawn/) calls.
+ *
+ * struct io_kiocb and the io_uring core are private to io_uring/; the Rust
+ * code sees requests as opaque pointers and reaches them only through the
+ * functions below, implemented in io_uring/spawn/shim.c.
+ */
+#ifndef _LINUX_IO_URING_SPAWN_H
+#define _LINUX_IO_URING_SPAWN_H
+
+#include <linux/binfmts.h>
+#include <linux/fcntl.h>
+#include <linux/sched/task.h>
+#include <linux/signal.h>
+#include <linux/types.h>
+#include <uapi/linux/io_uring.h>
+
+struct io_kiocb;
+struct io_uring_sqe;
+
+/* The SQE fields the spawn opcodes look at, each read once. */
+struct io_spawn_sqe {
+	__u64 off;		/* also addr2 */
+	__u64 addr;
+	__u64 addr3;
+	__u64 pad2;
+	__u32 len;
+	__u32 op_flags;		/* rw_flags, execve_flags, ... */
+	__s32 fd;
+	__s32 file_index;	/* also splice_fd_in */
+	__u16 ioprio;
+	__u16 buf_index;
+	__u16 personality;
+};
+
+/* Request state, mapped from REQ_F_* so the Rust side needs no io_uring internals. */
+enum io_spawn_req_flags {
+	IO_SPAWN_REQ_LINK	= 1 << 0,
+	IO_SPAWN_REQ_HARDLINK	= 1 << 1,
+	IO_SPAWN_REQ_FORCE_ASYNC = 1 << 2,
+	IO_SPAWN_REQ_FIXED_FILE	= 1 << 3,
+	IO_SPAWN_REQ_CREDS	= 1 << 4,
+	IO_SPAWN_REQ_LTIMEOUT	= 1 << 5,
+	IO_SPAWN_REQ_FAIL	= 1 << 6,
+};
+
+/* Size of a request's per-opcode data (struct io_cmd_data). */
+#define IO_SPAWN_CMD_SIZE 64
+
+void io_spawn_read_sqe(const struct io_uring_sqe *sqe, struct io_spawn_sqe *out);
+u8 io_spawn_req_opcode(struct io_kiocb *req);
+u32 io_spawn_req_flags(struct io_kiocb *req);
+void *io_spawn_req_cmd(struct io_kiocb *req);
+bool io_spawn_req_compat(struct io_kiocb *req);
+bool io_spawn_ring_sqpoll(struct io_kiocb *req);
+bool io_spawn_link_open(struct io_kiocb *req);
+bool io_spawn_issuer_is_submitter(struct io_kiocb *req);
+void io_spawn_req_set_res(struct io_kiocb *req, int res);
+
+struct io_kiocb *io_spawn_req_detach_link(struct io_kiocb *req);
+struct io_kiocb *io_spawn_req_peek_link(struct io_kiocb *req);
+int io_spawn_req_run(struct io_kiocb *req);
+void io_spawn_req_cancel(struct io_kiocb *req, int res);
+
+bool io_spawn_fatal_signal_pending(void);
+
+/* Opcode handlers, implemented in Rust. */
+int io_clone_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);
+int io_clone(struct io_kiocb *req, unsigned int issue_flags);
+int io_exec_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);
+int io_exec(struct io_kiocb *req, unsigned int issue_flags);
+
+#endif /* _LINUX_IO_URING_SPAWN_H */

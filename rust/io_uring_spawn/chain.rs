@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The chain of requests linked after a CLONE.
+//!
+//! The chain is owned: every request in it is completed exactly once, either
+//! by running it in the child or by cancelling it. Dropping a [`Chain`]
+//! cancels whatever it still holds, so each error path (a bad request, a
+//! failed allocation, a failed clone, a failed step, a successful exec) ends
+//! with nothing left behind, without any cleanup written out on that path.
+//!
+//! The logic is generic over [`ChainReq`] so KUnit can drive it with fake
+//! requests; the real ones are [`crate::req::Req`].
+
+use crate::req::{ReqFlags, ECANCELED, EOPNOTSUPP, OP_EXEC};
+use kernel::{bindings, prelude::*};
+
+/// A request that a chain owns.
+pub(crate) trait ChainReq: Sized {
+    fn opcode(&self) -> u8;
+    fn flags(&self) -> ReqFlags;
+    /// Detaches and returns the request linked after this one.
+    fn take_next(&mut self) -> Option<Self>;
+    /// Calls `f` with the opcode and flags of this request and each one
+    /// linked after it, until `f` returns `false`.
+    fn for_each_linked(&self, f: &mut dyn FnMut(u8, ReqFlags) -> bool);
+    /// Tells the EXECs among this request and those linked after it that
+    /// they belong to a spawn chain.
+    fn mark_in_chain(&mut self);
+    /// Issues the request in the current task, completes it and returns its
+    /// result.
+    fn run(self) -> i32;
+    /// Completes the request with `res` without issuing it.
+    fn cancel(self, res: i32);
+}
+
+/// Opcodes that may run in a spawn chain: they act on the current task's
+/// files and fs state and complete synchronously when issued blocking.
+const ALLOWED: [u32; 5] = [
+    bindings::io_uring_op_IORING_OP_NOP,
+    bindings::io_uring_op_IORING_OP_OPENAT,
+    bindings::io_uring_op_IORING_OP_OPENAT2,
+    bindings::io_uring_op_IORING_OP_CLOSE,
+    bindings::io_uring_op_IORING_OP_EXEC,
+];
+
+/// Why a request may not run in a spawn chain, as the errno it completes
+/// with; `None` if it may.
+pub(crate) fn refusal(opcode: u8, flags: ReqFlags) -> Option<i32> {
+    if !ALLOWED.contains(&(opcode as u32)) {
+        return Some(EOPNOTSUPP);
+    }
+    // A personality would run one step with other creds than the child's.
+    // A linked timeout would be armed against a request io_uring no longer
+    // sees.
+    if flags.has(ReqFlags::CREDS) || flags.has(ReqFlags::LTIMEOUT) {
+        return Some(EINVAL.to_errno());
+    }
+    None
+}
+
+/// How a chain ended, as far as the child is concerned.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// An EXEC succeeded: the child returns to user space as the new program.
+    Execd,
+    /// The chain ended without a successful EXEC: the child must exit.
+    Failed,
+}
+
+/// The requests linked after a CLONE, in order.
+pub(crate) struct Chain<R: ChainReq> {
+    head: Option<R>,
+}
+
+impl<R: ChainReq> Chain<R> {
+    pub(crate) fn new(head: Option<R>) -> Self {
+        Chain { head }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
+    /// Takes the first request off the chain.
+    pub(crate) fn pop(&mut self) -> Option<R> {
+        let mut req = self.head.take()?;
+        self.head = req.take_next();
+        Some(req)
+    }
+
+    /// Checks that every request may run in a spawn chain and tells the
+    /// EXECs they are in one. On refusal the offending request completes
+    /// with its errno, all others with `-ECANCELED`, and the CLONE is
+    /// `-EINVAL`.
+    pub(crate) fn vet(mut self) -> Result<Self> {
+        let mut bad = None;
+        let mut index = 0usize;
+        if let Some(head) = &self.head {
+            head.for_each_linked(&mut |op, fl| match refusal(op, fl) {
+                Some(err) => {
+                    bad = Some((index, err));
+                    false
+                }
+                None => {
+                    index += 1;
+                    true
+                }
+            });
+        }
+        match bad {
+            None => {
+                if let Some(head) = &mut self.head {
+                    head.mark_in_chain();
+                }
+                Ok(self)
+            }
+            Some((at, err)) => {
+                for _ in 0..at {
+                    if let Some(req) = self.pop() {
+                        req.cancel(ECANCELED);
+                    }
+                }
+                if let Some(req) = self.pop() {
+                    req.cancel(err);
+                }
+                // `self` drops here and cancels the rest.
+                Err(EINVAL)
+            }
+        }
+    }
+
+    /// Runs the chain in the current task (the child). `stop` is asked
+    /// before each step whether the child must give up (a fatal signal).
+    pub(crate) fn run(mut self, stop: &dyn Fn() -> bool) -> Outcome {
+        while let Some(req) = self.pop() {
+            if stop() {
+                req.cancel(ECANCELED);
+                return Outcome::Failed;
+            }
+            let exec = req.opcode() == OP_EXEC;
+            let hard = req.flags().has(ReqFlags::HARDLINK);
+            let res = req.run();
+            if res >= 0 {
+                if exec {
+                    // `self` drops: whatever follows the EXEC is cancelled.
+                    return Outcome::Execd;
+                }
+            } else if !hard {
+                return Outcome::Failed;
+            }
+        }
+        Outcome::Failed
+    }
+}
+
+impl<R: ChainReq> Drop for Chain<R> {
+    fn drop(&mut self) {
+        while let Some(req) = self.pop() {
+            req.cancel(ECANCELED);
+        }
+    }
+}

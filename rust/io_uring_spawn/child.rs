@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The CLONE and EXEC handlers, the blank child and what it runs.
+//!
+//! CLONE, in the submitting task: take the requests linked after it (they
+//! are ours from then on), vet them, and create a task with `kernel_clone()`
+//! that shares the submitter's mm, copies its files, fs state and creds,
+//! resets signal handlers, and starts in [`child_main`] instead of user
+//! space. The child owns the chain and runs it; the first EXEC that
+//! succeeds returns it to user space as the new program. If none does, it
+//! exits without ever running user code.
+
+use core::ffi::{c_int, c_void};
+use kernel::{bindings, prelude::*};
+
+use crate::chain::{Chain, ChainReq, Outcome};
+use crate::req::{Cmd, Req, ReqFlags, ReqRef, OP_CLONE, OP_EXEC};
+use crate::sqe::{self, CloneOpts, ExecArgs, SqeFields};
+
+/// A CLONE's data between prep and issue.
+#[repr(C)]
+pub(crate) struct CloneCmd {
+    _file: *mut c_void,
+    opts: CloneOpts,
+}
+
+// SAFETY: `repr(C)`, 8 + 24 bytes, starts with the pointer slot, and is only
+// stored in CLONE requests (`set_cmd` checks the opcode).
+unsafe impl Cmd for CloneCmd {
+    const OPCODE: u8 = OP_CLONE;
+}
+
+/// An EXEC's data between prep and issue.
+#[repr(C)]
+pub(crate) struct ExecCmd {
+    _file: *mut c_void,
+    args: ExecArgs,
+    /// Set by the CLONE that owns the chain: an EXEC runs only there.
+    pub(crate) in_chain: bool,
+}
+
+// SAFETY: `repr(C)`, 8 + 32 + 1 bytes, starts with the pointer slot, and is
+// only stored in EXEC requests.
+unsafe impl Cmd for ExecCmd {
+    const OPCODE: u8 = OP_EXEC;
+}
+
+kernel::static_assert!(core::mem::size_of::<CloneCmd>() <= bindings::IO_SPAWN_CMD_SIZE as usize);
+kernel::static_assert!(core::mem::size_of::<ExecCmd>() <= bindings::IO_SPAWN_CMD_SIZE as usize);
+
+/// Flags on the CLONE request itself, as io_uring set them from the SQE.
+fn check_clone_flags(flags: ReqFlags) -> Result {
+    // It must head a link: without one there is nothing to run in the child.
+    if !flags.has(ReqFlags::LINK | ReqFlags::HARDLINK) {
+        return Err(EINVAL);
+    }
+    // IOSQE_ASYNC would have io-wq issue it; the child must be copied from
+    // the submitter. There is no file, and no personality: the child has
+    // the submitter's creds.
+    if flags.has(ReqFlags::FORCE_ASYNC | ReqFlags::FIXED_FILE | ReqFlags::CREDS) {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+pub(crate) fn clone_prep(req: &mut ReqRef<'_>, sqe: &SqeFields) -> Result {
+    // The SQPOLL thread is a kernel thread: no user task to copy.
+    if req.ring_sqpoll() {
+        return Err(eopnotsupp());
+    }
+    check_clone_flags(req.flags())?;
+    if req.link_open() {
+        return Err(EINVAL);
+    }
+    let opts = match sqe::clone_sqe(sqe)? {
+        None => CloneOpts::default(),
+        Some(at) => sqe::read_clone_args(at)?,
+    };
+    req.set_cmd(CloneCmd {
+        _file: core::ptr::null_mut(),
+        opts,
+    });
+    Ok(())
+}
+
+/// `-EOPNOTSUPP` as an [`Error`] (the kernel crate has no constant for it).
+fn eopnotsupp() -> Error {
+    Error::from_errno(crate::req::EOPNOTSUPP)
+}
+
+pub(crate) fn clone_issue(req: &ReqRef<'_>) -> Result<i32> {
+    let opts = req.cmd::<CloneCmd>().opts;
+    let chain = Chain::new(req.take_link());
+    // Past this point the chain is ours: every return below completes each
+    // of its requests (Chain's Drop cancels whatever is left).
+    if !req.issuer_is_submitter() {
+        // io_uring punted the CLONE to io-wq (IOSQE_IO_DRAIN, or a link
+        // left open at the end of a submission): nothing to copy from.
+        return Err(EINVAL);
+    }
+    if chain.is_empty() {
+        return Err(EINVAL);
+    }
+    start(chain.vet()?, &opts, &RealSpawner)
+}
+
+/// What the child takes with it.
+pub(crate) struct Spawn<R: ChainReq> {
+    pub(crate) chain: Chain<R>,
+}
+
+/// The two steps of starting a child that can fail, behind a trait so KUnit
+/// can make each fail in turn.
+pub(crate) trait Spawner<R: ChainReq> {
+    fn alloc(&self, spawn: Spawn<R>) -> Result<KBox<Spawn<R>>>;
+    /// Creates the child, which takes `spawn`; returns its pid. On failure
+    /// `spawn` is dropped (its chain cancelled).
+    fn create(&self, opts: &CloneOpts, spawn: KBox<Spawn<R>>) -> Result<i32>;
+}
+
+/// Hands the vetted chain to a new child. Every failure cancels the chain.
+pub(crate) fn start<R: ChainReq>(
+    chain: Chain<R>,
+    opts: &CloneOpts,
+    spawner: &dyn Spawner<R>,
+) -> Result<i32> {
+    let spawn = spawner.alloc(Spawn { chain })?;
+    spawner.create(opts, spawn)
+}
+
+struct RealSpawner;
+
+impl Spawner<Req> for RealSpawner {
+    fn alloc(&self, spawn: Spawn<Req>) -> Result<KBox<Spawn<Req>>> {
+        Ok(KBox::new(spawn, GFP_KERNEL)?)
+    }
+
+    fn create(&self, opts: &CloneOpts, spawn: KBox<Spawn<Req>>) -> Result<i32> {
+        let mut args = bindings::kernel_clone_args {
+            // Share the mm until exec (no page tables copied); reset signal
+            // handlers; no ptrace auto-attach before the exec. Files, fs,
+            // sighand and signal state are copied, as by fork().
+            flags: bindings::CLONE_VM as u64
+                | bindings::CLONE_UNTRACED as u64
+                | bindings::CLONE_CLEAR_SIGHAND
+                | opts.flags,
+            pidfd: opts.pidfd as usize as *mut c_int,
+            exit_signal: opts.exit_signal as c_int,
+            cgroup: opts.cgroup as c_int,
+            fn_: Some(child_main),
+            ..Default::default()
+        };
+        let arg = KBox::into_raw(spawn);
+        args.fn_arg = arg.cast();
+        // SAFETY: `args` is a valid, fully initialised argument block. On
+        // success the child owns `arg` (it is handed to `child_main`); on
+        // failure the child never ran and `arg` is still ours.
+        let pid = unsafe { bindings::kernel_clone(&mut args) };
+        if pid < 0 {
+            // SAFETY: `arg` came from `KBox::into_raw` above and nothing
+            // else has it: no child was created.
+            drop(unsafe { KBox::from_raw(arg) });
+            return Err(Error::from_errno(pid));
+        }
+        Ok(pid)
+    }
+}
+
+/// Where the child starts, in kernel mode, before it ever reaches user space.
+///
+/// # Safety
+///
+/// `arg` is the `KBox<Spawn<Req>>` that [`RealSpawner::create`] handed over.
+unsafe extern "C" fn child_main(arg: *mut c_void) -> c_int {
+    // SAFETY: per the function's contract; this is its only consumer.
+    let spawn = unsafe { KBox::from_raw(arg.cast::<Spawn<Req>>()) };
+    let Spawn { chain } = KBox::into_inner(spawn);
+    match chain.run(&fatal_signal_pending) {
+        // ret_from_fork takes us to user space with the registers the exec
+        // set up.
+        Outcome::Execd => 0,
+        Outcome::Failed => exit_unspawned(),
+    }
+}
+
+fn fatal_signal_pending() -> bool {
+    // SAFETY: FFI call that only looks at the current task.
+    unsafe { bindings::io_spawn_fatal_signal_pending() }
+}
+
+/// Exit status of a child whose chain ended without a successful EXEC, as
+/// `posix_spawn()` children report a failed exec.
+pub(crate) const UNSPAWNED_STATUS: c_int = 127 << 8;
+
+/// Ends a child that did not exec. Its user registers were never set up, so
+/// it must not return to user space. A fatal signal (say, SIGKILL, or the
+/// SIGSEGV of an exec that failed past its point of no return) already set
+/// the group's exit code, which `do_group_exit` then reports instead.
+fn exit_unspawned() -> ! {
+    // SAFETY: FFI call; ends the current task, which holds no locks and owns
+    // nothing any more (the chain was completed before we got here).
+    unsafe { bindings::do_group_exit(UNSPAWNED_STATUS) }
+}
+
+pub(crate) fn exec_prep(req: &mut ReqRef<'_>, sqe: &SqeFields) -> Result {
+    let flags = req.flags();
+    // The dfd names a directory in the child's fd table, not a fixed file.
+    if flags.has(ReqFlags::FIXED_FILE | ReqFlags::CREDS) {
+        return Err(EINVAL);
+    }
+    // argv and envp are arrays of native pointers.
+    if req.compat() {
+        return Err(eopnotsupp());
+    }
+    let args = sqe::exec_sqe(sqe)?;
+    req.set_cmd(ExecCmd {
+        _file: core::ptr::null_mut(),
+        args,
+        in_chain: false,
+    });
+    Ok(())
+}
+
+pub(crate) fn exec_issue(req: &ReqRef<'_>) -> Result {
+    let cmd = req.cmd::<ExecCmd>();
+    if !cmd.in_chain {
+        return Err(EINVAL);
+    }
+    let a = cmd.args;
+    // SAFETY: the pointers are user addresses, checked by the exec code as
+    // it reads them from the mm the child shares with the submitter.
+    let ret = unsafe {
+        bindings::do_execveat_user(
+            a.dfd,
+            a.filename as usize as *const _,
+            a.argv as usize as *const _,
+            a.envp as usize as *const _,
+            a.flags as c_int,
+        )
+    };
+    if ret < 0 {
+        return Err(Error::from_errno(ret));
+    }
+    Ok(())
+}

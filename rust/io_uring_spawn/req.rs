@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe wrappers over the C shim (include/linux/io_uring/spawn.h).
+//!
+//! All the `unsafe` that touches io_uring requests is here. A request is
+//! either borrowed from io_uring for the length of a ->prep()/->issue() call
+//! ([`ReqRef`]) or owned by a spawn chain ([`Req`]), in which case it must be
+//! completed exactly once, which [`Req`]'s `Drop` guarantees.
+
+use core::{marker::PhantomData, mem::ManuallyDrop, ptr::NonNull};
+use kernel::bindings;
+
+use crate::chain::ChainReq;
+use crate::child::ExecCmd;
+use crate::sqe::SqeFields;
+
+/// `-ECANCELED`: the kernel crate has no constant for it.
+pub(crate) const ECANCELED: i32 = -(bindings::ECANCELED as i32);
+/// `-EOPNOTSUPP` (not the kernel-internal `ENOTSUPP`).
+pub(crate) const EOPNOTSUPP: i32 = -(bindings::EOPNOTSUPP as i32);
+
+/// Opcodes of this series.
+pub(crate) const OP_CLONE: u8 = bindings::io_uring_op_IORING_OP_CLONE as u8;
+pub(crate) const OP_EXEC: u8 = bindings::io_uring_op_IORING_OP_EXEC as u8;
+
+/// A copy of the SQE fields, read once.
+pub(crate) struct RawSqe(SqeFields);
+
+impl RawSqe {
+    /// # Safety
+    ///
+    /// `sqe` points at a valid SQE for the duration of the call.
+    pub(crate) unsafe fn read(sqe: *const bindings::io_uring_sqe) -> Self {
+        let mut out = SqeFields::default();
+        // SAFETY: `sqe` is valid per the function's contract and `out` is a
+        // local the shim only writes to.
+        unsafe { bindings::io_spawn_read_sqe(sqe, &mut out) };
+        RawSqe(out)
+    }
+}
+
+impl core::ops::Deref for RawSqe {
+    type Target = SqeFields;
+    fn deref(&self) -> &SqeFields {
+        &self.0
+    }
+}
+
+/// Request state, from `enum io_spawn_req_flags`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ReqFlags(pub(crate) u32);
+
+impl ReqFlags {
+    pub(crate) const LINK: u32 = bindings::io_spawn_req_flags_IO_SPAWN_REQ_LINK;
+    pub(crate) const HARDLINK: u32 = bindings::io_spawn_req_flags_IO_SPAWN_REQ_HARDLINK;
+    pub(crate) const FORCE_ASYNC: u32 = bindings::io_spawn_req_flags_IO_SPAWN_REQ_FORCE_ASYNC;
+    pub(crate) const FIXED_FILE: u32 = bindings::io_spawn_req_flags_IO_SPAWN_REQ_FIXED_FILE;
+    pub(crate) const CREDS: u32 = bindings::io_spawn_req_flags_IO_SPAWN_REQ_CREDS;
+    pub(crate) const LTIMEOUT: u32 = bindings::io_spawn_req_flags_IO_SPAWN_REQ_LTIMEOUT;
+
+    pub(crate) fn has(self, f: u32) -> bool {
+        self.0 & f != 0
+    }
+}
+
+/// Per-opcode data kept in a request between ->prep() and ->issue().
+///
+/// # Safety
+///
+/// Implementors are `#[repr(C)]`, fit in `IO_SPAWN_CMD_SIZE` bytes, begin
+/// with a pointer-sized field (it aliases `req->file`, which io_uring sets to
+/// NULL for opcodes without a file and never changes for these), and are
+/// only ever stored in requests of their own opcode.
+pub(crate) unsafe trait Cmd: Sized {
+    /// The opcode whose requests hold this type.
+    const OPCODE: u8;
+}
+
+/// A request io_uring lends us for one ->prep() or ->issue() call.
+pub(crate) struct ReqRef<'a> {
+    ptr: NonNull<bindings::io_kiocb>,
+    _lent: PhantomData<&'a mut bindings::io_kiocb>,
+}
+
+impl ReqRef<'_> {
+    /// # Safety
+    ///
+    /// `ptr` is a live request that nothing else touches for as long as the
+    /// returned value exists.
+    pub(crate) unsafe fn from_raw(ptr: *mut bindings::io_kiocb) -> Self {
+        ReqRef {
+            // SAFETY: io_uring never passes a NULL request.
+            ptr: unsafe { NonNull::new_unchecked(ptr) },
+            _lent: PhantomData,
+        }
+    }
+
+    fn raw(&self) -> *mut bindings::io_kiocb {
+        self.ptr.as_ptr()
+    }
+
+    pub(crate) fn opcode(&self) -> u8 {
+        // SAFETY: the request is live (type invariant).
+        unsafe { bindings::io_spawn_req_opcode(self.raw()) }
+    }
+
+    pub(crate) fn flags(&self) -> ReqFlags {
+        // SAFETY: the request is live (type invariant).
+        ReqFlags(unsafe { bindings::io_spawn_req_flags(self.raw()) })
+    }
+
+    /// Whether the ring was set up for 32-bit user space.
+    pub(crate) fn compat(&self) -> bool {
+        // SAFETY: the request is live (type invariant).
+        unsafe { bindings::io_spawn_req_compat(self.raw()) }
+    }
+
+    pub(crate) fn ring_sqpoll(&self) -> bool {
+        // SAFETY: the request is live (type invariant).
+        unsafe { bindings::io_spawn_ring_sqpoll(self.raw()) }
+    }
+
+    /// Whether a link is being built, i.e. this request is not its head.
+    /// Only meaningful in ->prep().
+    pub(crate) fn link_open(&self) -> bool {
+        // SAFETY: the request is live; ->prep() runs under uring_lock.
+        unsafe { bindings::io_spawn_link_open(self.raw()) }
+    }
+
+    pub(crate) fn issuer_is_submitter(&self) -> bool {
+        // SAFETY: the request is live (type invariant).
+        unsafe { bindings::io_spawn_issuer_is_submitter(self.raw()) }
+    }
+
+    /// Sets the result the CQE will carry (and marks the request failed if
+    /// it is negative).
+    pub(crate) fn set_res(&self, res: i32) {
+        // SAFETY: the request is live and being issued by us.
+        unsafe { bindings::io_spawn_req_set_res(self.raw(), res) }
+    }
+
+    /// Stores this request's per-opcode data.
+    pub(crate) fn set_cmd<T: Cmd>(&mut self, cmd: T) {
+        debug_assert_eq!(self.opcode(), T::OPCODE);
+        // SAFETY: the request is live; `T` fits in the command area and may
+        // live there (`Cmd`'s contract); `write` does not read the old bytes.
+        unsafe { core::ptr::write(bindings::io_spawn_req_cmd(self.raw()).cast::<T>(), cmd) }
+    }
+
+    /// The per-opcode data stored by this request's ->prep().
+    pub(crate) fn cmd<T: Cmd>(&self) -> &T {
+        debug_assert_eq!(self.opcode(), T::OPCODE);
+        // SAFETY: the request is live and was prepared (->issue() runs only
+        // after a successful ->prep(), which stored a `T`).
+        unsafe { &*bindings::io_spawn_req_cmd(self.raw()).cast::<T>() }
+    }
+
+    /// Takes the requests linked after this one. From now on they are ours:
+    /// io_uring will neither issue nor complete them.
+    pub(crate) fn take_link(&self) -> Option<Req> {
+        // SAFETY: the request is live and being issued by us; nothing else
+        // walks its link while it is being issued.
+        let next = unsafe { bindings::io_spawn_req_detach_link(self.raw()) };
+        NonNull::new(next).map(Req)
+    }
+}
+
+/// A request of a spawn chain. Ours alone: io_uring waits for us to
+/// complete it, which happens exactly once, by [`ChainReq::run`],
+/// [`ChainReq::cancel`] or, failing both, by `Drop`.
+pub(crate) struct Req(NonNull<bindings::io_kiocb>);
+
+// SAFETY: a request may be completed from any task (io-wq does so); the
+// child that runs the chain is another task than the one that detached it.
+unsafe impl Send for Req {}
+
+impl Req {
+    fn raw(&self) -> *mut bindings::io_kiocb {
+        self.0.as_ptr()
+    }
+
+    /// Gives up ownership: the caller has completed the request.
+    fn into_raw(self) -> *mut bindings::io_kiocb {
+        ManuallyDrop::new(self).raw()
+    }
+}
+
+impl ChainReq for Req {
+    fn opcode(&self) -> u8 {
+        // SAFETY: we own the request, so it is live.
+        unsafe { bindings::io_spawn_req_opcode(self.raw()) }
+    }
+
+    fn flags(&self) -> ReqFlags {
+        // SAFETY: we own the request, so it is live.
+        ReqFlags(unsafe { bindings::io_spawn_req_flags(self.raw()) })
+    }
+
+    fn take_next(&mut self) -> Option<Self> {
+        // SAFETY: we own the request and the chain after it.
+        let next = unsafe { bindings::io_spawn_req_detach_link(self.raw()) };
+        NonNull::new(next).map(Req)
+    }
+
+    fn for_each_linked(&self, f: &mut dyn FnMut(u8, ReqFlags) -> bool) {
+        let mut cur = self.raw();
+        while !cur.is_null() {
+            // SAFETY: `cur` is this request or one linked after it, all of
+            // which we own and keep alive while we borrow `self`.
+            let (op, fl) = unsafe {
+                (bindings::io_spawn_req_opcode(cur), bindings::io_spawn_req_flags(cur))
+            };
+            if !f(op, ReqFlags(fl)) {
+                return;
+            }
+            // SAFETY: as above.
+            cur = unsafe { bindings::io_spawn_req_peek_link(cur) };
+        }
+    }
+
+    fn mark_in_chain(&mut self) {
+        let mut cur = self.raw();
+        while !cur.is_null() {
+            // SAFETY: `cur` is this request or one linked after it, all of
+            // which we own. An EXEC's command area holds an `ExecCmd` since
+            // its ->prep() succeeded (a failed prep fails the whole link
+            // before the CLONE is issued).
+            unsafe {
+                if bindings::io_spawn_req_opcode(cur) == OP_EXEC {
+                    let cmd = bindings::io_spawn_req_cmd(cur).cast::<ExecCmd>();
+                    (*cmd).in_chain = true;
+                }
+                cur = bindings::io_spawn_req_peek_link(cur);
+            }
+        }
+    }
+
+    fn run(self) -> i32 {
+        // The request must not be linked on: its successors are ours.
+        debug_assert!(self.clone_peek().is_none());
+        let raw = self.into_raw();
+        // SAFETY: we owned the request; the shim issues and completes it and
+        // drops its references, so it must not be touched afterwards.
+        unsafe { bindings::io_spawn_req_run(raw) }
+    }
+
+    fn cancel(self, res: i32) {
+        let raw = self.into_raw();
+        // SAFETY: we owned the request and it never ran; the shim completes
+        // it with `res`.
+        unsafe { bindings::io_spawn_req_cancel(raw, res) }
+    }
+}
+
+impl Req {
+    fn clone_peek(&self) -> Option<NonNull<bindings::io_kiocb>> {
+        // SAFETY: we own the request.
+        NonNull::new(unsafe { bindings::io_spawn_req_peek_link(self.raw()) })
+    }
+}
+
+impl Drop for Req {
+    fn drop(&mut self) {
+        // Only reached when neither `run` nor `cancel` consumed the request.
+        // SAFETY: we own the request and it never ran.
+        unsafe { bindings::io_spawn_req_cancel(self.raw(), ECANCELED) }
+    }
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring_spawn C shim.
+ *
+ * The spawn opcodes are implemented in Rust (spawn.rs). struct io_kiocb and
+ * the helpers that run, complete and fail requests are private to io_uring,
+ * so this file puts each one the Rust side needs behind a plain function. It
+ * holds no policy: every decision is made on the Rust side.
+ */
+#include <linux/io_uring_types.h>
+#include <linux/io_uring/spawn.h>
+#include <linux/sched/signal.h>
+
+#include "../io_uring.h"
+#include "../refs.h"
+
+static_assert(sizeof(struct io_cmd_data) == IO_SPAWN_CMD_SIZE);
+
+void io_spawn_read_sqe(const struct io_uring_sqe *sqe, struct io_spawn_sqe *out)
+{
+	out->off = READ_ONCE(sqe->off);
+	out->addr = READ_ONCE(sqe->addr);
+	out->addr3 = READ_ONCE(sqe->addr3);
+	out->pad2 = READ_ONCE(sqe->__pad2[0]);
+	out->len = READ_ONCE(sqe->len);
+	out->op_flags = READ_ONCE(sqe->rw_flags);
+	out->fd = READ_ONCE(sqe->fd);
+	out->file_index = READ_ONCE(sqe->file_index);
+	out->ioprio = READ_ONCE(sqe->ioprio);
+	out->buf_index = READ_ONCE(sqe->buf_index);
+	out->personality = READ_ONCE(sqe->personality);
+}
+
+u8 io_spawn_req_opcode(struct io_kiocb *req)
+{
+	return req->opcode;
+}
+
+u32 io_spawn_req_flags(struct io_kiocb *req)
+{
+	u32 flags = 0;
+
+	if (req->flags & REQ_F_LINK)
+		flags |= IO_SPAWN_REQ_LINK;
+	if (req->flags & REQ_F_HARDLINK)
+		flags |= IO_SPAWN_REQ_HARDLINK;
+	if (req->flags & REQ_F_FORCE_ASYNC)
+		flags |= IO_SPAWN_REQ_FORCE_ASYNC;
+	if (req->flags & REQ_F_FIXED_FILE)
+		flags |= IO_SPAWN_REQ_FIXED_FILE;
+	if (req->flags & REQ_F_CREDS)
+		flags |= IO_SPAWN_REQ_CREDS;
+	if (req->flags & (REQ_F_ARM_LTIMEOUT | REQ_F_LINK_TIMEOUT))
+		flags |= IO_SPAWN_REQ_LTIMEOUT;
+	if (req->flags & REQ_F_FAIL)
+		flags |= IO_SPAWN_REQ_FAIL;
+	return flags;
+}
+
+void *io_spawn_req_cmd(struct io_kiocb *req)
+{
+	return &req->cmd;
+}
+
+bool io_spawn_req_compat(struct io_kiocb *req)
+{
+	return req->ctx->compat;
+}
+
+bool io_spawn_ring_sqpoll(struct io_kiocb *req)
+{
+	return req->ctx->flags & IORING_SETUP_SQPOLL;
+}
+
+/* Only meaningful from ->prep(), which runs under uring_lock at submission. */
+bool io_spawn_link_open(struct io_kiocb *req)
+{
+	lockdep_assert_held(&req->ctx->uring_lock);
+	return req->ctx->submit_state.link.head != NULL;
+}
+
+/*
+ * The child is copied from current, so only the task that submitted the
+ * request will do: not an io-wq worker, not the SQPOLL thread.
+ */
+bool io_spawn_issuer_is_submitter(struct io_kiocb *req)
+{
+	return req->task == current &&
+	       !(current->flags & (PF_IO_WORKER | PF_USER_WORKER | PF_KTHREAD));
+}
+
+void io_spawn_req_set_res(struct io_kiocb *req, int res)
+{
+	if (res < 0)
+		req_set_fail(req);
+	io_req_set_res(req, res, 0);
+}
+
+/* Take @req's link: the caller owns the rest of the chain from now on. */
+struct io_kiocb *io_spawn_req_detach_link(struct io_kiocb *req)
+{
+	struct io_kiocb *next = req->link;
+
+	req->link = NULL;
+	return next;
+}
+
+struct io_kiocb *io_spawn_req_peek_link(struct io_kiocb *req)
+{
+	return req->link;
+}
+
+/*
+ * Run a request of a spawn chain in the current task exactly as io-wq runs
+ * blocking work: io_wq_submit_work() issues it without uring_lock, lets it
+ * sleep, and hands its completion to the ring the way io-wq's are handed
+ * (task_work for DEFER_TASKRUN rings). It takes a reference that we drop
+ * once the result is read, so the request cannot go away under us.
+ */
+int io_spawn_req_run(struct io_kiocb *req)
+{
+	struct io_wq_work *linked;
+	int res;
+
+	atomic_set(&req->work.flags, 0);
+	io_wq_submit_work(&req->work);
+	res = READ_ONCE(req->cqe.res);
+	if (io_wq_put_work(&req->work, &linked))
+		io_wq_free_work(&req->work);
+	/* The chain was detached from every request before it ran. */
+	WARN_ON_ONCE(linked);
+	return res;
+}
+
+/* Complete a request of a chain that will never run. */
+void io_spawn_req_cancel(struct io_kiocb *req, int res)
+{
+	io_req_task_queue_fail(req, res);
+}
+
+bool io_spawn_fatal_signal_pending(void)
+{
+	return fatal_signal_pending(current);
+}

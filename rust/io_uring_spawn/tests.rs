@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit cases for the spawn core, registered by kunit.c.
+//!
+//! The chain and start-up logic run here on fake requests that record what
+//! happens to them, so every unwind path can be driven, including a failure
+//! at each step that can fail, and checked for "every request completed
+//! exactly once, with the right result".
+
+use core::cell::{Cell, RefCell};
+use kernel::{bindings, prelude::*};
+
+use crate::chain::{refusal, Chain, ChainReq, Outcome};
+use crate::child::{start, Spawn, Spawner};
+use crate::req::{ReqFlags, ECANCELED, EOPNOTSUPP, OP_EXEC};
+use crate::sqe::{self, CloneOpts, SqeFields, CLONE_ARGS_SIZE};
+
+macro_rules! check {
+    ($cond:expr) => {
+        kernel::kunit_assert!("io_uring_spawn", "io_uring/spawn/tests.rs", 0, $cond)
+    };
+}
+
+const NOP: u8 = bindings::io_uring_op_IORING_OP_NOP as u8;
+const OPENAT: u8 = bindings::io_uring_op_IORING_OP_OPENAT as u8;
+const CLOSE: u8 = bindings::io_uring_op_IORING_OP_CLOSE as u8;
+const READ: u8 = bindings::io_uring_op_IORING_OP_READ as u8;
+const LINK_TIMEOUT: u8 = bindings::io_uring_op_IORING_OP_LINK_TIMEOUT as u8;
+const CLONE: u8 = bindings::io_uring_op_IORING_OP_CLONE as u8;
+const ENOENT: i32 = -(bindings::ENOENT as i32);
+const EACCES: i32 = -(bindings::EACCES as i32);
+const EINVAL_: i32 = -(bindings::EINVAL as i32);
+
+/// One fake request: opcode, flags, and the result it gives when run.
+#[derive(Clone, Copy)]
+struct Step(u8, u32, i32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ev {
+    Ran(usize),
+    Cancelled(usize, i32),
+}
+
+/// What happened to a fake chain.
+struct Log {
+    events: RefCell<KVec<Ev>>,
+    marked: Cell<u32>,
+}
+
+impl Log {
+    fn new() -> Self {
+        Log {
+            events: RefCell::new(KVec::new()),
+            marked: Cell::new(0),
+        }
+    }
+
+    fn push(&self, ev: Ev) {
+        // A failed push would lose an event and fail the checks below.
+        let _ = self.events.borrow_mut().push(ev, GFP_KERNEL);
+    }
+
+    fn is(&self, want: &[Ev]) -> bool {
+        self.events.borrow().as_slice() == want
+    }
+
+    /// Every request completed exactly once.
+    fn each_once(&self, n: usize) -> bool {
+        let ev = self.events.borrow();
+        ev.len() == n
+            && (0..n).all(|i| {
+                ev.iter()
+                    .filter(|e| matches!(e, Ev::Ran(j) | Ev::Cancelled(j, _) if *j == i))
+                    .count()
+                    == 1
+            })
+    }
+}
+
+struct FakeReq<'a> {
+    id: usize,
+    steps: &'a [Step],
+    log: &'a Log,
+    detached: bool,
+}
+
+fn chain<'a>(steps: &'a [Step], log: &'a Log) -> Chain<FakeReq<'a>> {
+    Chain::new((!steps.is_empty()).then(|| FakeReq {
+        id: 0,
+        steps,
+        log,
+        detached: false,
+    }))
+}
+
+impl ChainReq for FakeReq<'_> {
+    fn opcode(&self) -> u8 {
+        self.steps[self.id].0
+    }
+
+    fn flags(&self) -> ReqFlags {
+        ReqFlags(self.steps[self.id].1)
+    }
+
+    fn take_next(&mut self) -> Option<Self> {
+        if self.detached || self.id + 1 >= self.steps.len() {
+            return None;
+        }
+        self.detached = true;
+        Some(FakeReq {
+            id: self.id + 1,
+            steps: self.steps,
+            log: self.log,
+            detached: false,
+        })
+    }
+
+    fn for_each_linked(&self, f: &mut dyn FnMut(u8, ReqFlags) -> bool) {
+        let end = if self.detached { self.id + 1 } else { self.steps.len() };
+        for s in &self.steps[self.id..end] {
+            if !f(s.0, ReqFlags(s.1)) {
+                return;
+            }
+        }
+    }
+
+    fn mark_in_chain(&mut self) {
+        for (i, s) in self.steps.iter().enumerate().skip(self.id) {
+            if s.0 == OP_EXEC {
+                self.log.marked.set(self.log.marked.get() | 1 << i);
+            }
+        }
+    }
+
+    fn run(self) -> i32 {
+        self.log.push(Ev::Ran(self.id));
+        self.steps[self.id].2
+    }
+
+    fn cancel(self, res: i32) {
+        self.log.push(Ev::Cancelled(self.id, res));
+    }
+}
+
+const LINK: u32 = ReqFlags::LINK;
+const HARD: u32 = ReqFlags::HARDLINK;
+
+fn never() -> bool {
+    false
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_vet_accepts_allowed(_t: *mut bindings::kunit) {
+    let log = Log::new();
+    let steps = [Step(NOP, LINK, 0), Step(OPENAT, LINK, 3), Step(CLOSE, LINK, 0), Step(OP_EXEC, 0, 0)];
+    let c = chain(&steps, &log).vet();
+    check!(c.is_ok());
+    check!(log.marked.get() == 1 << 3);
+    check!(log.is(&[]));
+    drop(c);
+    // A vetted chain that never ran is cancelled whole when dropped.
+    check!(log.each_once(4));
+    check!(log.events.borrow().iter().all(|e| matches!(e, Ev::Cancelled(_, ECANCELED))));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_vet_refuses_opcode(_t: *mut bindings::kunit) {
+    let log = Log::new();
+    let steps = [Step(NOP, LINK, 0), Step(READ, LINK, 0), Step(OP_EXEC, 0, 0)];
+    check!(chain(&steps, &log).vet().err() == Some(EINVAL));
+    check!(log.is(&[
+        Ev::Cancelled(0, ECANCELED),
+        Ev::Cancelled(1, EOPNOTSUPP),
+        Ev::Cancelled(2, ECANCELED)
+    ]));
+    check!(log.marked.get() == 0);
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_vet_refuses_flags(_t: *mut bindings::kunit) {
+    let log = Log::new();
+    let steps = [Step(OPENAT, LINK | ReqFlags::CREDS, 0), Step(OP_EXEC, 0, 0)];
+    check!(chain(&steps, &log).vet().is_err());
+    check!(log.is(&[Ev::Cancelled(0, EINVAL_), Ev::Cancelled(1, ECANCELED)]));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_refusal_table(_t: *mut bindings::kunit) {
+    check!(refusal(NOP, ReqFlags(0)).is_none());
+    check!(refusal(OP_EXEC, ReqFlags(HARD)).is_none());
+    check!(refusal(CLONE, ReqFlags(LINK)) == Some(EOPNOTSUPP));
+    check!(refusal(READ, ReqFlags(0)) == Some(EOPNOTSUPP));
+    check!(refusal(LINK_TIMEOUT, ReqFlags(0)) == Some(EOPNOTSUPP));
+    check!(refusal(NOP, ReqFlags(ReqFlags::LTIMEOUT)) == Some(EINVAL_));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_run_exec_cancels_rest(_t: *mut bindings::kunit) {
+    let log = Log::new();
+    let steps = [Step(OPENAT, LINK, 3), Step(OP_EXEC, LINK, 0), Step(NOP, 0, 0)];
+    check!(chain(&steps, &log).run(&never) == Outcome::Execd);
+    check!(log.is(&[Ev::Ran(0), Ev::Ran(1), Ev::Cancelled(2, ECANCELED)]));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_run_soft_failure_stops(_t: *mut bindings::kunit) {
+    let log = Log::new();
+    let steps = [Step(OPENAT, LINK, ENOENT), Step(NOP, LINK, 0), Step(OP_EXEC, 0, 0)];
+    check!(chain(&steps, &log).run(&never) == Outcome::Failed);
+    check!(log.is(&[Ev::Ran(0), Ev::Cancelled(1, ECANCELED), Ev::Cancelled(2, ECANCELED)]));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_run_hardlink_path_search(_t: *mut bindings::kunit) {
+    let log = Log::new();
+    let steps = [Step(OP_EXEC, HARD, ENOENT), Step(OP_EXEC, HARD, EACCES), Step(OP_EXEC, 0, 0)];
+    check!(chain(&steps, &log).run(&never) == Outcome::Execd);
+    check!(log.is(&[Ev::Ran(0), Ev::Ran(1), Ev::Ran(2)]));
+
+    // The last hard-linked EXEC failing too ends the chain.
+    let log = Log::new();
+    let steps = [Step(OP_EXEC, HARD, ENOENT), Step(OP_EXEC, 0, ENOENT)];
+    check!(chain(&steps, &log).run(&never) == Outcome::Failed);
+    check!(log.each_once(2));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_run_without_exec_fails(_t: *mut bindings::kunit) {
+    let log = Log::new();
+    let steps = [Step(NOP, LINK, 0), Step(OPENAT, 0, 4)];
+    check!(chain(&steps, &log).run(&never) == Outcome::Failed);
+    check!(log.is(&[Ev::Ran(0), Ev::Ran(1)]));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_run_stops_on_fatal_signal(_t: *mut bindings::kunit) {
+    let log = Log::new();
+    let steps = [Step(NOP, LINK, 0), Step(NOP, LINK, 0), Step(OP_EXEC, 0, 0)];
+    let calls = Cell::new(0);
+    let stop = || {
+        calls.set(calls.get() + 1);
+        calls.get() > 1
+    };
+    check!(chain(&steps, &log).run(&stop) == Outcome::Failed);
+    check!(log.is(&[Ev::Ran(0), Ev::Cancelled(1, ECANCELED), Ev::Cancelled(2, ECANCELED)]));
+}
+
+/// Fails the step it is told to, so each unwind path is taken.
+struct FakeSpawner {
+    fail_alloc: bool,
+    fail_create: Option<Error>,
+    created: Cell<bool>,
+}
+
+impl<'a> Spawner<FakeReq<'a>> for FakeSpawner {
+    fn alloc(&self, spawn: Spawn<FakeReq<'a>>) -> Result<KBox<Spawn<FakeReq<'a>>>> {
+        if self.fail_alloc {
+            // `spawn` drops here, as it would when KBox::new fails.
+            return Err(ENOMEM);
+        }
+        Ok(KBox::new(spawn, GFP_KERNEL)?)
+    }
+
+    fn create(&self, _opts: &CloneOpts, spawn: KBox<Spawn<FakeReq<'a>>>) -> Result<i32> {
+        if let Some(e) = self.fail_create {
+            return Err(e);
+        }
+        self.created.set(!spawn.chain.is_empty());
+        // The "child" runs the chain to its end.
+        let Spawn { chain } = KBox::into_inner(spawn);
+        let _ = chain.run(&never);
+        Ok(4242)
+    }
+}
+
+fn start_with(fail_alloc: bool, fail_create: Option<Error>) -> (Result<i32>, Log, bool) {
+    static STEPS: [Step; 3] = [Step(OPENAT, LINK, 3), Step(OP_EXEC, LINK, 0), Step(NOP, 0, 0)];
+    let log = Log::new();
+    let sp = FakeSpawner {
+        fail_alloc,
+        fail_create,
+        created: Cell::new(false),
+    };
+    let res = start(chain(&STEPS, &log), &CloneOpts::default(), &sp);
+    let created = sp.created.get();
+    (res, log, created)
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_start_alloc_failure(_t: *mut bindings::kunit) {
+    let (res, log, created) = start_with(true, None);
+    check!(res.err() == Some(ENOMEM));
+    check!(!created);
+    check!(log.is(&[
+        Ev::Cancelled(0, ECANCELED),
+        Ev::Cancelled(1, ECANCELED),
+        Ev::Cancelled(2, ECANCELED)
+    ]));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_start_create_failure(_t: *mut bindings::kunit) {
+    let (res, log, created) = start_with(false, Some(EAGAIN));
+    check!(res.err() == Some(EAGAIN));
+    check!(!created);
+    check!(log.each_once(3));
+    check!(log.events.borrow().iter().all(|e| matches!(e, Ev::Cancelled(_, ECANCELED))));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_start_success(_t: *mut bindings::kunit) {
+    let (res, log, created) = start_with(false, None);
+    check!(res.ok() == Some(4242));
+    check!(created);
+    check!(log.is(&[Ev::Ran(0), Ev::Ran(1), Ev::Cancelled(2, ECANCELED)]));
+}
+
+fn sqe() -> SqeFields {
+    SqeFields::default()
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_clone_sqe(_t: *mut bindings::kunit) {
+    check!(sqe::clone_sqe(&sqe()) == Ok(None));
+    let mut s = sqe();
+    s.addr = 0x1000;
+    s.len = 88;
+    check!(matches!(sqe::clone_sqe(&s), Ok(Some(a)) if a.addr == 0x1000 && a.len == 88));
+    s.len = 0;
+    check!(sqe::clone_sqe(&s) == Err(EINVAL));
+    let bad: [fn(&mut SqeFields); 9] = [
+        |s| s.off = 1,
+        |s| s.addr3 = 1,
+        |s| s.pad2 = 1,
+        |s| s.op_flags = 1,
+        |s| s.fd = 1,
+        |s| s.file_index = 1,
+        |s| s.ioprio = 1,
+        |s| s.buf_index = 1,
+        |s| s.personality = 1,
+    ];
+    for set in bad {
+        let mut s = sqe();
+        set(&mut s);
+        check!(sqe::clone_sqe(&s) == Err(EINVAL));
+    }
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_exec_sqe(_t: *mut bindings::kunit) {
+    let mut s = sqe();
+    s.fd = -100;
+    s.addr = 1;
+    s.off = 2;
+    s.addr3 = 3;
+    s.op_flags = sqe::EXEC_FLAGS;
+    let a = sqe::exec_sqe(&s);
+    check!(matches!(a, Ok(a) if a.dfd == -100 && a.filename == 1 && a.argv == 2 && a.envp == 3));
+    s.op_flags = 0x8000_0000;
+    check!(sqe::exec_sqe(&s) == Err(EINVAL));
+    let bad: [fn(&mut SqeFields); 6] = [
+        |s| s.len = 1,
+        |s| s.pad2 = 1,
+        |s| s.file_index = 1,
+        |s| s.ioprio = 1,
+        |s| s.buf_index = 1,
+        |s| s.personality = 1,
+    ];
+    for set in bad {
+        let mut s = sqe();
+        set(&mut s);
+        check!(sqe::exec_sqe(&s) == Err(EINVAL));
+    }
+}
+
+fn args(fields: &[(usize, u64)]) -> [u8; CLONE_ARGS_SIZE] {
+    let mut b = [0u8; CLONE_ARGS_SIZE];
+    for &(off, v) in fields {
+        b[off..off + 8].copy_from_slice(&v.to_ne_bytes());
+    }
+    b
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_clone_args(_t: *mut bindings::kunit) {
+    let pidfd = bindings::CLONE_PIDFD as u64;
+    let cgroup = bindings::CLONE_INTO_CGROUP;
+    let sigchld = bindings::SIGCHLD as u64;
+
+    let o = sqe::parse_clone_args(&args(&[(32, sigchld)]), 64);
+    check!(o == Ok(CloneOpts::default()));
+    let o = sqe::parse_clone_args(&args(&[(0, pidfd), (8, 0x7000), (32, 10)]), 88);
+    check!(matches!(o, Ok(o) if o.flags == pidfd && o.pidfd == 0x7000 && o.exit_signal == 10));
+    // CLONE_CLEAR_SIGHAND is accepted and always in effect.
+    let o = sqe::parse_clone_args(&args(&[(0, bindings::CLONE_CLEAR_SIGHAND)]), 64);
+    check!(matches!(o, Ok(o) if o.flags == 0 && o.exit_signal == 0));
+    let o = sqe::parse_clone_args(&args(&[(0, cgroup), (80, 5)]), 88);
+    check!(matches!(o, Ok(o) if o.cgroup == 5));
+
+    let einval: [&[(usize, u64)]; 12] = [
+        &[(0, bindings::CLONE_VM as u64)],
+        &[(0, bindings::CLONE_THREAD as u64)],
+        &[(0, bindings::CLONE_VFORK as u64)],
+        &[(0, pidfd)],    // no pidfd address
+        &[(8, 0x7000)],   // pidfd address without CLONE_PIDFD
+        &[(16, 1)],       // child_tid
+        &[(24, 1)],       // parent_tid
+        &[(32, 65)],      // exit_signal past _NSIG
+        &[(40, 0x1000)],  // stack
+        &[(56, 1)],       // tls
+        &[(72, 1)],       // set_tid_size
+        &[(80, 3)],       // cgroup without CLONE_INTO_CGROUP
+    ];
+    for f in einval {
+        check!(sqe::parse_clone_args(&args(f), 88) == Err(EINVAL));
+    }
+    // Too short, and CLONE_INTO_CGROUP in a struct without the member.
+    check!(sqe::parse_clone_args(&args(&[]), 63) == Err(EINVAL));
+    check!(sqe::parse_clone_args(&args(&[(0, cgroup)]), 80) == Err(EINVAL));
+    check!(sqe::parse_clone_args(&args(&[(0, cgroup), (80, 1 << 31)]), 88) == Err(EINVAL));
+}
