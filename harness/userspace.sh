@@ -42,3 +42,5 @@ log "building samples"
 mkdir -p "$BUILD/samples"
 cc -O2 -Wall -Wextra -Werror -isystem "$hdr" -o "$BUILD/samples/uring_info" \
 	"$ROOT/samples/demo/uring_info.c"
+cc -O2 -Wall -Wextra -Werror -isystem "$hdr" -I"$ROOT/selftests/kselftest" \
+	-o "$BUILD/samples/spawn_demo" "$ROOT/samples/demo/spawn_demo.c"
