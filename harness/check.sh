@@ -34,6 +34,7 @@ stage tree "$ROOT/harness/prepare-tree.sh"
 stage kernel "$ROOT/harness/build-kernel.sh"
 stage userspace "$ROOT/harness/userspace.sh"
 stage host-tests "$ROOT/harness/host-tests.sh" "$SUM"
+stage lint "$ROOT/harness/lint.sh" "$SUM"
 # A guest that dies is a failed run, not a broken harness: the verdict
 # below reports it.
 stage guest bash -c '"$0"/harness/guest-run.sh "$1" || true' "$ROOT" "$RESULTS/guest"

@@ -10,7 +10,10 @@ set -euo pipefail
 shopt -s nullglob
 . "$(dirname "$0")/env.sh"
 
-GIT=(git -C "$KSRC" -c user.name=io_uring_spawn -c user.email=spawn@invalid
+# The series' author and sign-off (one identity for the whole project).
+SIGNOFF="io_uring_spawn developers <io-uring-spawn@users.noreply.invalid>"
+GIT=(git -C "$KSRC" -c user.name="io_uring_spawn developers"
+     -c user.email=io-uring-spawn@users.noreply.invalid
      -c core.autocrlf=false -c gc.auto=0)
 # Fixed dates: the same series gives the same commit ids on every machine.
 export GIT_AUTHOR_DATE='2026-01-01T00:00:00Z'
@@ -92,7 +95,8 @@ for dir in "$ROOT"/series/[0-9]*/; do
 		fi
 	done <"$dir/files"
 	tree=$("${GIT[@]}" write-tree)
-	head=$("${GIT[@]}" commit-tree "$tree" -p "$head" -F "$dir/message")
+	head=$({ cat "$dir/message"; printf '\nSigned-off-by: %s\n' "$SIGNOFF"; } |
+		"${GIT[@]}" commit-tree "$tree" -p "$head")
 	n=$((n + 1))
 done
 unset GIT_INDEX_FILE

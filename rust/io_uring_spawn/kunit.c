@@ -30,4 +30,5 @@ static struct kunit_suite io_spawn_suite = {
 	.name = "io_uring_spawn",
 	.test_cases = io_spawn_cases,
 };
+
 kunit_test_suite(io_spawn_suite);

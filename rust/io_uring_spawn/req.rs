@@ -208,7 +208,10 @@ impl ChainReq for Req {
             // SAFETY: `cur` is this request or one linked after it, all of
             // which we own and keep alive while we borrow `self`.
             let (op, fl) = unsafe {
-                (bindings::io_spawn_req_opcode(cur), bindings::io_spawn_req_flags(cur))
+                (
+                    bindings::io_spawn_req_opcode(cur),
+                    bindings::io_spawn_req_flags(cur),
+                )
             };
             if !f(op, ReqFlags(fl)) {
                 return;

@@ -76,7 +76,7 @@ bool io_spawn_ring_sqpoll(struct io_kiocb *req)
 bool io_spawn_link_open(struct io_kiocb *req)
 {
 	lockdep_assert_held(&req->ctx->uring_lock);
-	return req->ctx->submit_state.link.head != NULL;
+	return !!req->ctx->submit_state.link.head;
 }
 
 /*

@@ -24,7 +24,7 @@ mod sqe;
 #[cfg(CONFIG_IO_URING_SPAWN_KUNIT_TEST)]
 mod tests;
 
-use req::{ReqRef, RawSqe};
+use req::{RawSqe, ReqRef};
 
 /// Prefix of this crate's `pr_*!` messages (there is no `module!` here).
 const __LOG_PREFIX: &[u8] = b"io_uring_spawn\0";

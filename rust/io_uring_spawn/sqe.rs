@@ -127,7 +127,10 @@ pub(crate) fn parse_clone_args(buf: &[u8; CLONE_ARGS_SIZE], len: usize) -> Resul
     let cgroup = field(buf, 80);
     // child_tid, parent_tid, stack, stack_size, tls, set_tid, set_tid_size:
     // a blank child that execs has no use for any of them.
-    if [16, 24, 40, 48, 56, 64, 72].iter().any(|&o| field(buf, o) != 0) {
+    if [16, 24, 40, 48, 56, 64, 72]
+        .iter()
+        .any(|&o| field(buf, o) != 0)
+    {
         return Err(EINVAL);
     }
     if flags & !CLONE_FLAGS != 0 {

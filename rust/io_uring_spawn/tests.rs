@@ -17,7 +17,7 @@ use crate::sqe::{self, CloneOpts, SqeFields, CLONE_ARGS_SIZE};
 
 macro_rules! check {
     ($cond:expr) => {
-        kernel::kunit_assert!("io_uring_spawn", "io_uring/spawn/tests.rs", 0, $cond)
+        kernel::kunit_assert!("io_uring_spawn", "spawn/tests.rs", 0, $cond)
     };
 }
 
@@ -85,7 +85,7 @@ struct FakeReq<'a> {
 }
 
 fn chain<'a>(steps: &'a [Step], log: &'a Log) -> Chain<FakeReq<'a>> {
-    Chain::new((!steps.is_empty()).then(|| FakeReq {
+    Chain::new((!steps.is_empty()).then_some(FakeReq {
         id: 0,
         steps,
         log,
@@ -116,7 +116,11 @@ impl ChainReq for FakeReq<'_> {
     }
 
     fn for_each_linked(&self, f: &mut dyn FnMut(u8, ReqFlags) -> bool) {
-        let end = if self.detached { self.id + 1 } else { self.steps.len() };
+        let end = if self.detached {
+            self.id + 1
+        } else {
+            self.steps.len()
+        };
         for s in &self.steps[self.id..end] {
             if !f(s.0, ReqFlags(s.1)) {
                 return;
@@ -152,7 +156,12 @@ fn never() -> bool {
 #[no_mangle]
 extern "C" fn io_spawn_test_vet_accepts_allowed(_t: *mut bindings::kunit) {
     let log = Log::new();
-    let steps = [Step(NOP, LINK, 0), Step(OPENAT, LINK, 3), Step(CLOSE, LINK, 0), Step(OP_EXEC, 0, 0)];
+    let steps = [
+        Step(NOP, LINK, 0),
+        Step(OPENAT, LINK, 3),
+        Step(CLOSE, LINK, 0),
+        Step(OP_EXEC, 0, 0),
+    ];
     let c = chain(&steps, &log).vet();
     check!(c.is_ok());
     check!(log.marked.get() == 1 << 3);
@@ -160,7 +169,11 @@ extern "C" fn io_spawn_test_vet_accepts_allowed(_t: *mut bindings::kunit) {
     drop(c);
     // A vetted chain that never ran is cancelled whole when dropped.
     check!(log.each_once(4));
-    check!(log.events.borrow().iter().all(|e| matches!(e, Ev::Cancelled(_, ECANCELED))));
+    check!(log
+        .events
+        .borrow()
+        .iter()
+        .all(|e| matches!(e, Ev::Cancelled(_, ECANCELED))));
 }
 
 #[no_mangle]
@@ -197,7 +210,11 @@ extern "C" fn io_spawn_test_refusal_table(_t: *mut bindings::kunit) {
 #[no_mangle]
 extern "C" fn io_spawn_test_run_exec_cancels_rest(_t: *mut bindings::kunit) {
     let log = Log::new();
-    let steps = [Step(OPENAT, LINK, 3), Step(OP_EXEC, LINK, 0), Step(NOP, 0, 0)];
+    let steps = [
+        Step(OPENAT, LINK, 3),
+        Step(OP_EXEC, LINK, 0),
+        Step(NOP, 0, 0),
+    ];
     check!(chain(&steps, &log).run(&never) == Outcome::Execd);
     check!(log.is(&[Ev::Ran(0), Ev::Ran(1), Ev::Cancelled(2, ECANCELED)]));
 }
@@ -205,15 +222,27 @@ extern "C" fn io_spawn_test_run_exec_cancels_rest(_t: *mut bindings::kunit) {
 #[no_mangle]
 extern "C" fn io_spawn_test_run_soft_failure_stops(_t: *mut bindings::kunit) {
     let log = Log::new();
-    let steps = [Step(OPENAT, LINK, ENOENT), Step(NOP, LINK, 0), Step(OP_EXEC, 0, 0)];
+    let steps = [
+        Step(OPENAT, LINK, ENOENT),
+        Step(NOP, LINK, 0),
+        Step(OP_EXEC, 0, 0),
+    ];
     check!(chain(&steps, &log).run(&never) == Outcome::Failed);
-    check!(log.is(&[Ev::Ran(0), Ev::Cancelled(1, ECANCELED), Ev::Cancelled(2, ECANCELED)]));
+    check!(log.is(&[
+        Ev::Ran(0),
+        Ev::Cancelled(1, ECANCELED),
+        Ev::Cancelled(2, ECANCELED)
+    ]));
 }
 
 #[no_mangle]
 extern "C" fn io_spawn_test_run_hardlink_path_search(_t: *mut bindings::kunit) {
     let log = Log::new();
-    let steps = [Step(OP_EXEC, HARD, ENOENT), Step(OP_EXEC, HARD, EACCES), Step(OP_EXEC, 0, 0)];
+    let steps = [
+        Step(OP_EXEC, HARD, ENOENT),
+        Step(OP_EXEC, HARD, EACCES),
+        Step(OP_EXEC, 0, 0),
+    ];
     check!(chain(&steps, &log).run(&never) == Outcome::Execd);
     check!(log.is(&[Ev::Ran(0), Ev::Ran(1), Ev::Ran(2)]));
 
@@ -242,7 +271,11 @@ extern "C" fn io_spawn_test_run_stops_on_fatal_signal(_t: *mut bindings::kunit) 
         calls.get() > 1
     };
     check!(chain(&steps, &log).run(&stop) == Outcome::Failed);
-    check!(log.is(&[Ev::Ran(0), Ev::Cancelled(1, ECANCELED), Ev::Cancelled(2, ECANCELED)]));
+    check!(log.is(&[
+        Ev::Ran(0),
+        Ev::Cancelled(1, ECANCELED),
+        Ev::Cancelled(2, ECANCELED)
+    ]));
 }
 
 /// Fails the step it is told to, so each unwind path is taken.
@@ -274,7 +307,11 @@ impl<'a> Spawner<FakeReq<'a>> for FakeSpawner {
 }
 
 fn start_with(fail_alloc: bool, fail_create: Option<Error>) -> (Result<i32>, Log, bool) {
-    static STEPS: [Step; 3] = [Step(OPENAT, LINK, 3), Step(OP_EXEC, LINK, 0), Step(NOP, 0, 0)];
+    static STEPS: [Step; 3] = [
+        Step(OPENAT, LINK, 3),
+        Step(OP_EXEC, LINK, 0),
+        Step(NOP, 0, 0),
+    ];
     let log = Log::new();
     let sp = FakeSpawner {
         fail_alloc,
@@ -304,7 +341,11 @@ extern "C" fn io_spawn_test_start_create_failure(_t: *mut bindings::kunit) {
     check!(res.err() == Some(EAGAIN));
     check!(!created);
     check!(log.each_once(3));
-    check!(log.events.borrow().iter().all(|e| matches!(e, Ev::Cancelled(_, ECANCELED))));
+    check!(log
+        .events
+        .borrow()
+        .iter()
+        .all(|e| matches!(e, Ev::Cancelled(_, ECANCELED))));
 }
 
 #[no_mangle]
@@ -401,15 +442,15 @@ extern "C" fn io_spawn_test_clone_args(_t: *mut bindings::kunit) {
         &[(0, bindings::CLONE_VM as u64)],
         &[(0, bindings::CLONE_THREAD as u64)],
         &[(0, bindings::CLONE_VFORK as u64)],
-        &[(0, pidfd)],    // no pidfd address
-        &[(8, 0x7000)],   // pidfd address without CLONE_PIDFD
-        &[(16, 1)],       // child_tid
-        &[(24, 1)],       // parent_tid
-        &[(32, 65)],      // exit_signal past _NSIG
-        &[(40, 0x1000)],  // stack
-        &[(56, 1)],       // tls
-        &[(72, 1)],       // set_tid_size
-        &[(80, 3)],       // cgroup without CLONE_INTO_CGROUP
+        &[(0, pidfd)],   // no pidfd address
+        &[(8, 0x7000)],  // pidfd address without CLONE_PIDFD
+        &[(16, 1)],      // child_tid
+        &[(24, 1)],      // parent_tid
+        &[(32, 65)],     // exit_signal past _NSIG
+        &[(40, 0x1000)], // stack
+        &[(56, 1)],      // tls
+        &[(72, 1)],      // set_tid_size
+        &[(80, 3)],      // cgroup without CLONE_INTO_CGROUP
     ];
     for f in einval {
         check!(sqe::parse_clone_args(&args(f), 88) == Err(EINVAL));

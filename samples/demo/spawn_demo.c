@@ -73,7 +73,10 @@ static int spawn(struct spawn_ring *r, const char *out, char *const argv[])
 int main(int argc, char **argv)
 {
 	const char *out = argc > 1 ? argv[1] : "/tmp/spawn_demo.out";
-	char *const good[] = { "/bin/sh", "-c", "echo \"$GREETING: pid $$, parent $PPID\"; uname -sr", NULL };
+	char *const good[] = {
+		"/bin/sh", "-c",
+		"echo \"$GREETING: pid $$, parent $PPID\"; uname -sr", NULL
+	};
 	char *const bad[] = { "/no/such/program", NULL };
 	struct spawn_ring r;
 	char line[256];

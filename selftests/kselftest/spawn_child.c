@@ -40,8 +40,6 @@
 #define MAX_FD_SCAN	64
 #define REPORT_SIZE	32768
 
-extern char **environ;
-
 static char report[REPORT_SIZE];
 static size_t report_len;
 static int report_overflow;

@@ -39,21 +39,21 @@
 #define IORING_OP_EXEC		59
 #endif
 #ifndef IORING_FEAT_SPAWN
-#define IORING_FEAT_SPAWN	(1U << 16)
+#define IORING_FEAT_SPAWN	0x10000U	/* bit 16 */
 #endif
 
 /* Older installed headers: the tests only need the values. */
 #ifndef IORING_NOP_INJECT_RESULT
-#define IORING_NOP_INJECT_RESULT	(1U << 0)
+#define IORING_NOP_INJECT_RESULT	0x1U	/* bit 0 */
 #endif
 #ifndef IORING_SETUP_SINGLE_ISSUER
-#define IORING_SETUP_SINGLE_ISSUER	(1U << 12)
+#define IORING_SETUP_SINGLE_ISSUER	0x1000U	/* bit 12 */
 #endif
 #ifndef IORING_SETUP_DEFER_TASKRUN
-#define IORING_SETUP_DEFER_TASKRUN	(1U << 13)
+#define IORING_SETUP_DEFER_TASKRUN	0x2000U	/* bit 13 */
 #endif
 #ifndef IO_URING_OP_SUPPORTED
-#define IO_URING_OP_SUPPORTED		(1U << 0)
+#define IO_URING_OP_SUPPORTED		0x1U	/* bit 0 */
 #endif
 
 #ifndef __NR_io_uring_setup

@@ -77,6 +77,9 @@ FIXTURE(spawn) {
 	char cgroup[PATH_MAX];	/* made by clone_into_cgroup */
 };
 
+/* The fixture's data type, for the helpers that take @self. */
+#define SPAWN_DATA FIXTURE_DATA(spawn)
+
 /* Completions of one chain, keyed by user_data 1..n. */
 struct chain {
 	int n;
@@ -102,8 +105,13 @@ static const char *spawn_unsupported(char *why, size_t size)
 	unsigned int features;
 	int ret;
 
+	/* The sysctl exists whenever the kernel has io_uring at all. */
+	if (access("/proc/sys/kernel/io_uring_disabled", F_OK)) {
+		snprintf(why, size, "io_uring unavailable: kernel without io_uring");
+		return why;
+	}
 	ret = ring_init(&r, 4, 0, 0);
-	if (ret == -ENOSYS || ret == -EPERM) {
+	if (ret == -EPERM) {	/* io_uring disabled (io_uring_disabled) */
 		snprintf(why, size, "io_uring unavailable: %s", strerror(-ret));
 		return why;
 	}
@@ -148,7 +156,7 @@ static int count_open_fds(void)
 }
 
 /* Call @fn(pid) for every process whose parent is us (per /proc); count them. */
-static int for_each_child_proc(void (*fn)(pid_t))
+static int walk_child_procs(void (*fn)(pid_t))
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -293,7 +301,7 @@ static ssize_t read_all(int fd, char *buf, size_t size, int timeout_ms)
 }
 
 /* Whether the report has exactly this line. */
-static bool __attribute__((format(printf, 2, 3)))
+static bool __printf(2, 3)
 report_has(const char *rep, const char *fmt, ...)
 {
 	char want[PATH_MAX + 64];
@@ -362,7 +370,7 @@ static int report_pipe(int p[2])
 	return fcntl(p[1], F_SETFD, 0);
 }
 
-static void child_argv(FIXTURE_DATA(spawn) *self, struct child_args *a,
+static void child_argv(SPAWN_DATA *self, struct child_args *a,
 		       int report_fd, const char *mode)
 {
 	if (report_fd < 0)
@@ -656,7 +664,7 @@ FIXTURE_TEARDOWN(spawn)
 	 * again each round: killing a helper reparents its children to us.
 	 */
 	while (has_children() && ring_now_ms() < deadline) {
-		for_each_child_proc(kill_pid);
+		walk_child_procs(kill_pid);
 		if (waitpid(-1, NULL, WNOHANG | __WALL) <= 0)
 			usleep(5000);
 	}
@@ -1251,7 +1259,7 @@ TEST_F(spawn, exec_symlink_nofollow)
 
 /* Helper for the exec errno tests: CLONE -> EXEC(@path) fails with @err. */
 static void exec_fails(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(spawn) *self, const char *path, int err)
+		       SPAWN_DATA *self, const char *path, int err)
 {
 	struct child_args a;
 	struct chain c;
@@ -1413,8 +1421,9 @@ struct sqe_field {
 	size_t size;
 };
 
-#define SQE_FIELD(f) { #f, offsetof(struct io_uring_sqe, f), \
-		       sizeof(((struct io_uring_sqe *)0)->f) }
+/* Where a member of struct io_uring_sqe is, and how large it is. */
+#define SQE_OFF(f)	offsetof(struct io_uring_sqe, f)
+#define SQE_SIZE(f)	sizeof(((struct io_uring_sqe){ 0 }).f)
 
 /* Any non-zero value will do: set the field's first byte. */
 static void set_field(struct io_uring_sqe *sqe, const struct sqe_field *f)
@@ -1427,9 +1436,14 @@ static void set_field(struct io_uring_sqe *sqe, const struct sqe_field *f)
 TEST_F(spawn, clone_reserved_fields)
 {
 	static const struct sqe_field fields[] = {
-		SQE_FIELD(ioprio), SQE_FIELD(fd), SQE_FIELD(off),
-		SQE_FIELD(len), SQE_FIELD(rw_flags), SQE_FIELD(buf_index),
-		SQE_FIELD(splice_fd_in), SQE_FIELD(addr3),
+		{ "ioprio", SQE_OFF(ioprio), SQE_SIZE(ioprio) },
+		{ "fd", SQE_OFF(fd), SQE_SIZE(fd) },
+		{ "off", SQE_OFF(off), SQE_SIZE(off) },
+		{ "len", SQE_OFF(len), SQE_SIZE(len) },
+		{ "rw_flags", SQE_OFF(rw_flags), SQE_SIZE(rw_flags) },
+		{ "buf_index", SQE_OFF(buf_index), SQE_SIZE(buf_index) },
+		{ "splice_fd_in", SQE_OFF(splice_fd_in), SQE_SIZE(splice_fd_in) },
+		{ "addr3", SQE_OFF(addr3), SQE_SIZE(addr3) },
 	};
 	struct io_uring_sqe *sqe;
 	struct child_args a;
@@ -1456,8 +1470,10 @@ TEST_F(spawn, clone_reserved_fields)
 TEST_F(spawn, exec_reserved_fields)
 {
 	static const struct sqe_field fields[] = {
-		SQE_FIELD(ioprio), SQE_FIELD(len),
-		SQE_FIELD(buf_index), SQE_FIELD(splice_fd_in),
+		{ "ioprio", SQE_OFF(ioprio), SQE_SIZE(ioprio) },
+		{ "len", SQE_OFF(len), SQE_SIZE(len) },
+		{ "buf_index", SQE_OFF(buf_index), SQE_SIZE(buf_index) },
+		{ "splice_fd_in", SQE_OFF(splice_fd_in), SQE_SIZE(splice_fd_in) },
 	};
 	struct io_uring_sqe *sqe;
 	struct child_args a;
@@ -1908,7 +1924,7 @@ TEST_F_TIMEOUT(spawn, many_spawns, 240)
 	}
 	after = count_open_fds();
 	ASSERT_EQ(before, after);
-	ASSERT_EQ(0, for_each_child_proc(NULL));
+	ASSERT_EQ(0, walk_child_procs(NULL));
 	ASSERT_FALSE(has_children());
 }
 
@@ -2015,7 +2031,7 @@ TEST_F(spawn, child_killed_mid_chain)
  * on @info_fd and wait to be killed. Never returns; no ASSERTs here, this
  * is not the test process.
  */
-static void __attribute__((noreturn))
+static void __noreturn
 chain_helper(const char *child, const char *fifo, char **argv, int info_fd)
 {
 	struct io_uring_sqe *sqe;

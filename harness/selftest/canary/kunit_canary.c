@@ -20,6 +20,7 @@ static struct kunit_suite harness_canary_suite = {
 	.name = "harness_canary",
 	.test_cases = harness_canary_cases,
 };
+
 kunit_test_suite(harness_canary_suite);
 
 MODULE_DESCRIPTION("Deliberately failing KUnit suite for the harness self-test");

@@ -47,7 +47,13 @@ impl RawSqe {
 
 /// `IORING_OP_CLONE` with the default `clone_args`.
 pub fn clone_sqe(user_data: u64, sqe_flags: u8) -> squeue::Entry {
-    RawSqe { opcode: IORING_OP_CLONE, flags: sqe_flags, user_data, ..Default::default() }.entry()
+    RawSqe {
+        opcode: IORING_OP_CLONE,
+        flags: sqe_flags,
+        user_data,
+        ..Default::default()
+    }
+    .entry()
 }
 
 /// A NULL-terminated array of C strings that lives as long as the value.
@@ -58,11 +64,16 @@ pub struct CStrVec {
 
 impl CStrVec {
     pub fn new<S: AsRef<str>>(items: &[S]) -> Self {
-        let strings: Vec<CString> =
-            items.iter().map(|s| CString::new(s.as_ref()).unwrap()).collect();
+        let strings: Vec<CString> = items
+            .iter()
+            .map(|s| CString::new(s.as_ref()).unwrap())
+            .collect();
         let mut ptrs: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
         ptrs.push(std::ptr::null());
-        CStrVec { _strings: strings, ptrs }
+        CStrVec {
+            _strings: strings,
+            ptrs,
+        }
     }
 
     pub fn as_ptr(&self) -> *const *const c_char {
@@ -93,11 +104,16 @@ pub fn exec_sqe(
 }
 
 /// Submit `entries` in one go and wait for `wait` completions.
-pub fn submit_wait(ring: &mut IoUring, entries: &[squeue::Entry], wait: usize) -> io::Result<Vec<cqueue::Entry>> {
+pub fn submit_wait(
+    ring: &mut IoUring,
+    entries: &[squeue::Entry],
+    wait: usize,
+) -> io::Result<Vec<cqueue::Entry>> {
     for e in entries {
         // SAFETY: the tests keep every buffer an entry points at alive
         // until its completion has been collected below.
-        unsafe { ring.submission().push(e) }.map_err(|_| io::Error::from_raw_os_error(libc::EBUSY))?;
+        unsafe { ring.submission().push(e) }
+            .map_err(|_| io::Error::from_raw_os_error(libc::EBUSY))?;
     }
     let mut out: Vec<cqueue::Entry> = Vec::new();
     ring.submit()?;

@@ -8,7 +8,10 @@ use std::ffi::CString;
 
 fn ring() -> IoUring {
     let ring = IoUring::new(64).unwrap();
-    assert!(is_spawn_kernel(&ring), "not a 6.12 kernel with io_uring_spawn");
+    assert!(
+        is_spawn_kernel(&ring),
+        "not a 6.12 kernel with io_uring_spawn"
+    );
     ring
 }
 
@@ -23,7 +26,10 @@ fn spawn_true_and_reap() {
     let (argv, envp) = (CStrVec::new(&["true"]), CStrVec::new::<&str>(&[]));
     let cqes = submit_all(
         &mut ring,
-        &[clone_sqe(1, Flags::IO_LINK.bits()), exec_sqe(2, 0, &path, &argv, &envp)],
+        &[
+            clone_sqe(1, Flags::IO_LINK.bits()),
+            exec_sqe(2, 0, &path, &argv, &envp),
+        ],
     )
     .unwrap();
     let pid = cqes[0].result();
@@ -41,7 +47,10 @@ fn stdout_redirected_by_the_chain() {
     let argv = CStrVec::new(&["sh", "-c", "echo \"$MSG\""]);
     let envp = CStrVec::new(&["MSG=from a chain"]);
     let link = Flags::IO_LINK.bits();
-    let close = opcode::Close::new(types::Fd(1)).build().flags(Flags::IO_LINK).user_data(2);
+    let close = opcode::Close::new(types::Fd(1))
+        .build()
+        .flags(Flags::IO_LINK)
+        .user_data(2);
     let open = opcode::OpenAt::new(types::Fd(libc::AT_FDCWD), out_c.as_ptr())
         .flags(libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC)
         .mode(0o644)
@@ -50,7 +59,12 @@ fn stdout_redirected_by_the_chain() {
         .user_data(3);
     let cqes = submit_all(
         &mut ring,
-        &[clone_sqe(1, link), close, open, exec_sqe(4, 0, &path, &argv, &envp)],
+        &[
+            clone_sqe(1, link),
+            close,
+            open,
+            exec_sqe(4, 0, &path, &argv, &envp),
+        ],
     )
     .unwrap();
     let res: Vec<i32> = cqes.iter().map(|c| c.result()).collect();
@@ -72,7 +86,10 @@ fn failed_exec_reports_errno_and_exits_127() {
     let (argv, envp) = (CStrVec::new(&["x"]), CStrVec::new::<&str>(&[]));
     let cqes = submit_all(
         &mut ring,
-        &[clone_sqe(1, Flags::IO_LINK.bits()), exec_sqe(2, 0, &path, &argv, &envp)],
+        &[
+            clone_sqe(1, Flags::IO_LINK.bits()),
+            exec_sqe(2, 0, &path, &argv, &envp),
+        ],
     )
     .unwrap();
     assert!(cqes[0].result() > 0);
@@ -91,8 +108,15 @@ fn batch_of_spawns_in_one_submission() {
         sqes.push(exec_sqe(101 + 2 * i, 0, &path, &argv, &envp));
     }
     let cqes = submit_all(&mut ring, &sqes).unwrap();
-    let mut pids: Vec<i32> = cqes.iter().filter(|c| c.user_data() % 2 == 0).map(|c| c.result()).collect();
-    assert!(cqes.iter().filter(|c| c.user_data() % 2 == 1).all(|c| c.result() == 0));
+    let mut pids: Vec<i32> = cqes
+        .iter()
+        .filter(|c| c.user_data() % 2 == 0)
+        .map(|c| c.result())
+        .collect();
+    assert!(cqes
+        .iter()
+        .filter(|c| c.user_data() % 2 == 1)
+        .all(|c| c.result() == 0));
     assert!(pids.iter().all(|&p| p > 0));
     for &p in &pids {
         assert_eq!(exited(wait_pid(p).unwrap()), Some(0));
@@ -103,13 +127,20 @@ fn batch_of_spawns_in_one_submission() {
 
 #[test]
 fn defer_taskrun_ring() {
-    let mut ring = IoUring::builder().setup_single_issuer().setup_defer_taskrun().build(16).unwrap();
+    let mut ring = IoUring::builder()
+        .setup_single_issuer()
+        .setup_defer_taskrun()
+        .build(16)
+        .unwrap();
     assert!(is_spawn_kernel(&ring));
     let path = CString::new("/bin/true").unwrap();
     let (argv, envp) = (CStrVec::new(&["true"]), CStrVec::new::<&str>(&[]));
     let cqes = submit_all(
         &mut ring,
-        &[clone_sqe(1, Flags::IO_LINK.bits()), exec_sqe(2, 0, &path, &argv, &envp)],
+        &[
+            clone_sqe(1, Flags::IO_LINK.bits()),
+            exec_sqe(2, 0, &path, &argv, &envp),
+        ],
     )
     .unwrap();
     assert!(cqes[0].result() > 0);
