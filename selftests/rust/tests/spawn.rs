@@ -19,22 +19,27 @@ fn exited(status: i32) -> Option<i32> {
     libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status))
 }
 
-#[test]
-fn spawn_true_and_reap() {
-    let mut ring = ring();
-    let path = CString::new("/bin/true").unwrap();
-    let (argv, envp) = (CStrVec::new(&["true"]), CStrVec::new::<&str>(&[]));
+/// CLONE -> EXEC(`path`) in one submission: the CLONE's and the EXEC's
+/// results.
+fn spawn(ring: &mut IoUring, path: &str) -> (i32, i32) {
+    let path = CString::new(path).unwrap();
+    let (argv, envp) = (CStrVec::new(&["prog"]), CStrVec::new::<&str>(&[]));
     let cqes = submit_all(
-        &mut ring,
+        ring,
         &[
             clone_sqe(1, Flags::IO_LINK.bits()),
             exec_sqe(2, 0, &path, &argv, &envp),
         ],
     )
     .unwrap();
-    let pid = cqes[0].result();
+    (cqes[0].result(), cqes[1].result())
+}
+
+#[test]
+fn spawn_true_and_reap() {
+    let (pid, exec) = spawn(&mut ring(), "/bin/true");
     assert!(pid > 0, "CLONE: {}", pid);
-    assert_eq!(cqes[1].result(), 0);
+    assert_eq!(exec, 0);
     assert_eq!(exited(wait_pid(pid).unwrap()), Some(0));
 }
 
@@ -81,20 +86,10 @@ fn stdout_redirected_by_the_chain() {
 
 #[test]
 fn failed_exec_reports_errno_and_exits_127() {
-    let mut ring = ring();
-    let path = CString::new("/nonexistent/io_uring_spawn").unwrap();
-    let (argv, envp) = (CStrVec::new(&["x"]), CStrVec::new::<&str>(&[]));
-    let cqes = submit_all(
-        &mut ring,
-        &[
-            clone_sqe(1, Flags::IO_LINK.bits()),
-            exec_sqe(2, 0, &path, &argv, &envp),
-        ],
-    )
-    .unwrap();
-    assert!(cqes[0].result() > 0);
-    assert_eq!(cqes[1].result(), -libc::ENOENT);
-    assert_eq!(exited(wait_pid(cqes[0].result()).unwrap()), Some(127));
+    let (pid, exec) = spawn(&mut ring(), "/nonexistent/io_uring_spawn");
+    assert!(pid > 0);
+    assert_eq!(exec, -libc::ENOENT);
+    assert_eq!(exited(wait_pid(pid).unwrap()), Some(127));
 }
 
 #[test]
@@ -133,19 +128,10 @@ fn defer_taskrun_ring() {
         .build(16)
         .unwrap();
     assert!(is_spawn_kernel(&ring));
-    let path = CString::new("/bin/true").unwrap();
-    let (argv, envp) = (CStrVec::new(&["true"]), CStrVec::new::<&str>(&[]));
-    let cqes = submit_all(
-        &mut ring,
-        &[
-            clone_sqe(1, Flags::IO_LINK.bits()),
-            exec_sqe(2, 0, &path, &argv, &envp),
-        ],
-    )
-    .unwrap();
-    assert!(cqes[0].result() > 0);
-    assert_eq!(cqes[1].result(), 0);
-    assert_eq!(exited(wait_pid(cqes[0].result()).unwrap()), Some(0));
+    let (pid, exec) = spawn(&mut ring, "/bin/true");
+    assert!(pid > 0);
+    assert_eq!(exec, 0);
+    assert_eq!(exited(wait_pid(pid).unwrap()), Some(0));
 }
 
 #[test]
