@@ -38,6 +38,27 @@ stage lint "$ROOT/harness/lint.sh" "$SUM"
 # A guest that dies is a failed run, not a broken harness: the verdict
 # below reports it.
 stage guest bash -c '"$0"/harness/guest-run.sh "$1" || true' "$ROOT" "$RESULTS/guest"
+# The benchmark is not a test: a short run only proves it works.
+bench_smoke() {
+	local out=$RESULTS/bench ok=1
+	BENCH_RUNS=3 BENCH_TPUT=10 BENCH_OUT=$out "$ROOT/harness/bench.sh" >"$out.log" 2>&1 || ok=0
+	[ $ok = 1 ] && python3 - "$out/results.json" <<'PY' || ok=0
+import json, sys
+r = json.load(open(sys.argv[1]))
+have = {(x["method"], x["mode"]) for x in r}
+need = [(m, mode) for m in ("vfork", "io_uring_spawn", "io_uring_spawn_batch") for mode in ("wall", "icount")]
+missing = [n for n in need if n not in have]
+sys.exit("missing: %s" % missing if missing else 0)
+PY
+	python3 - "$SUM" "$ok" <<'PY'
+import json, os, sys
+ok = sys.argv[2] == "1"
+json.dump({"layer": "bench-smoke", "passed": int(ok), "failed": int(not ok), "skipped": 0,
+           "problems": [] if ok else ["make bench does not work; see build/results-*/bench.log"]},
+          open(os.path.join(sys.argv[1], "bench-smoke.json"), "w"))
+PY
+}
+stage bench-smoke bench_smoke
 if [ "${SELFTEST:-1}" = 1 ]; then
 	stage harness-selftest "$ROOT/harness/selftest/live.sh" "$SUM"
 fi

@@ -37,5 +37,11 @@ fi
 	"$VENV/bin/pip" install -q "virtme-ng==$VNG_VERSION"
 }
 
+# The benchmark's chart.
+"$VENV/bin/python" -c 'import matplotlib' 2>/dev/null || {
+	log "installing matplotlib $MPL_VERSION into $VENV"
+	"$VENV/bin/pip" install -q "matplotlib==$MPL_VERSION"
+}
+
 [ -f "$KSRC_TARBALL" ] || die "$KSRC_TARBALL missing after install"
 exit 0

@@ -7,6 +7,7 @@ BUILD=${BUILD:-$ROOT/build}
 TOOLS=${TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/io_uring_spawn}
 BINDGEN_VERSION=0.73.2
 VNG_VERSION=1.42
+MPL_VERSION=3.9.2
 BINDGEN=$TOOLS/bin/bindgen
 VENV=$TOOLS/venv
 KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz

@@ -11,7 +11,7 @@ rm -rf "$out" && mkdir -p "$out"
 envs=(--env "RESULTS=$out" --env "KSFT_DIR=$ksft" --env "RUST_TESTS=$BUILD/rust-tests"
       --env "INJECT=$inject" --env "KUNIT_CANARY=$BUILD/canary/kunit_canary.ko")
 rc=0
-RESULTS=$out "$ROOT/harness/vm.sh" --timeout "${GUEST_TIMEOUT:-1500}" --rwdir "$out" \
+RESULTS=$out "$ROOT/harness/vm.sh" --timeout "${GUEST_TIMEOUT:-2400}" --rwdir "$out" \
 	"${envs[@]}" -- "$ROOT/harness/guest/run-tests.sh" || rc=$?
 python3 "$ROOT/harness/verdict.py" guest "$out" "$KSRC" --kselftest --rust
 if [ $rc != 0 ]; then

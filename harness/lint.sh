@@ -35,7 +35,7 @@ gate "clippy (userspace)" env CARGO_TARGET_DIR="$BUILD/cargo" cargo clippy \
 
 cp=("$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types)
 c_files=("$ROOT"/rust/io_uring_spawn/*.[ch] "$ROOT"/include/linux/io_uring/*.h
-	 "$ROOT"/selftests/kselftest/*.[ch] "$ROOT"/samples/demo/*.c)
+	 "$ROOT"/selftests/kselftest/*.[ch] "$ROOT"/samples/*/*.c)
 checkpatch_files() {
 	local f bad=0
 	for f in "${c_files[@]}"; do

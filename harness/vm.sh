@@ -2,6 +2,8 @@
 # Boot the built kernel in virtme-ng and run a command in it.
 #   vm.sh [--timeout SECS] [--rwdir DIR]... [--env VAR=VAL]... -- CMD...
 #   vm.sh --shell                    interactive shell (no time limit)
+#   --memory SIZE, --cpus N, --qemu-opts OPTS   guest memory (2G), vCPUs (2),
+#                                    extra QEMU options
 # The console (kernel log included) goes to $RESULTS/console.log. A guest
 # that outlives its limit is killed; that is a failure, and the tail of the
 # console is printed.
@@ -9,13 +11,16 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 timeout=${VM_TIMEOUT:-900}
-rw=() envs=() shell=0
+rw=() envs=() shell=0 memory=2G cpus=2 qemu=()
 while (($#)); do
 	case $1 in
 	--timeout) timeout=$2; shift 2 ;;
 	--rwdir) rw+=(--rwdir "$2"); shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
 	--shell) shell=1; shift ;;
+	--memory) memory=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
+	--qemu-opts) qemu=(--qemu-opts "$2"); shift 2 ;;
 	--) shift; break ;;
 	*) die "vm.sh: unknown option $1" ;;
 	esac
@@ -29,7 +34,8 @@ kimg=$KOBJ/arch/x86/boot/bzImage
 accel=(--disable-kvm)
 [ -f "$BUILD/kvm-works" ] && accel=()
 
-vng_args=(--run "$kimg" "${accel[@]}" --force-9p --cpus 2 --memory 2G
+vng_args=(--run "$kimg" "${accel[@]}" --force-9p --cpus "$cpus" --memory "$memory"
+	  "${qemu[@]}"
 	  --verbose --append "panic=-1 oops=panic panic_on_warn=0"
 	  --cwd "$ROOT" "${rw[@]}")
 

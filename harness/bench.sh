@@ -1,0 +1,29 @@
+#!/bin/bash
+# make bench: spawnbench in the guest, twice: under the guest's wall clock,
+# and with QEMU's -icount (guest time = executed instructions, so the figures
+# do not move with the host's load). Then results.json, the table and chart.
+#   BENCH_RUNS (200) rounds per cell, BENCH_TPUT (2000) processes in the
+#   build-like run; make check runs it briefly with small values.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+runs=${BENCH_RUNS:-200} tput=${BENCH_TPUT:-2000} out=${BENCH_OUT:-$BUILD/bench}
+hdr=$KOBJ/usr/include
+mkdir -p "$out"
+cc -O2 -static -nostdlib -fno-stack-protector -fno-pie -no-pie -isystem "$hdr" \
+	-o "$out/bench_child" "$ROOT/samples/bench/bench_child.c"
+cc -O2 -Wall -Wextra -Werror -isystem "$hdr" -I"$ROOT/selftests/kselftest" \
+	-o "$out/spawnbench" "$ROOT/samples/bench/spawnbench.c" -ldl
+
+for mode in wall icount; do
+	qemu=(--cpus 2)
+	# One instruction = 1 ns of guest time. One vCPU: with two, a vCPU that
+	# idles makes guest time jump to the next timer, which is noise.
+	[ $mode = icount ] && qemu=(--cpus 1 --qemu-opts "-icount shift=0,sleep=off")
+	log "spawnbench, $mode clock: $runs rounds, $tput processes"
+	rm -f "$out/raw-$mode.jsonl"
+	RESULTS=$out/vm-$mode "$ROOT/harness/vm.sh" --timeout "${BENCH_TIMEOUT:-3600}" \
+		--memory 3G "${qemu[@]}" --rwdir "$out" -- sh -c \
+		"'$out/spawnbench' '$out/bench_child' $mode $runs $tput > '$out/raw-$mode.jsonl'" ||
+		die "spawnbench failed ($mode); see $out/vm-$mode/console.log"
+done
+"$VENV/bin/python" "$ROOT/harness/bench_report.py" "$out" "$out"/raw-*.jsonl
