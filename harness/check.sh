@@ -26,6 +26,7 @@ stage() {
 print_times() {
 	echo "stage times ($FLAVOUR):"
 	printf '  %s\n' "${stage_times[@]}"
+	echo "  total ${SECONDS}s"
 }
 
 rm -rf "$SUM" && mkdir -p "$SUM"
