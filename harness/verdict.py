@@ -240,9 +240,15 @@ def guest(results, ksrc, expect_kselftest, expect_rust):
 
 
 def total(dirs, label):
+    """Sum the summaries in `dirs`; a `PREFIX=DIR` argument names the layers
+    of DIR as PREFIX-layer (CI adds a debug run to the plain one)."""
     passed = failed = skipped = 0
     problems = []
     for d in dirs:
+        prefix = ""
+        if "=" in d:
+            prefix, d = d.split("=", 1)
+            prefix += "-"
         if not os.path.isdir(d):
             continue
         for name in sorted(os.listdir(d)):
@@ -251,11 +257,11 @@ def total(dirs, label):
             with open(os.path.join(d, name)) as f:
                 s = json.load(f)
             print("  %-22s %4d passed, %d failed, %d skipped"
-                  % (s["layer"], s["passed"], s["failed"], s["skipped"]))
+                  % (prefix + s["layer"], s["passed"], s["failed"], s["skipped"]))
             passed += s["passed"]
             failed += s["failed"]
             skipped += s["skipped"]
-            problems += s["problems"]
+            problems += [prefix + p for p in s["problems"]]
     for p in problems:
         print("FAIL: " + p)
     prefix = label + ": " if label else ""
