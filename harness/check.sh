@@ -52,13 +52,12 @@ need = [(m, mode) for m in ("vfork", "io_uring_spawn", "io_uring_spawn_batch") f
 missing = [n for n in need if n not in have]
 sys.exit("missing: %s" % missing if missing else 0)
 PY
-	python3 - "$SUM" "$ok" <<'PY'
-import json, os, sys
-ok = sys.argv[2] == "1"
-json.dump({"layer": "bench-smoke", "passed": int(ok), "failed": int(not ok), "skipped": 0,
-           "problems": [] if ok else ["make bench does not work; see build/results-*/bench.log"]},
-          open(os.path.join(sys.argv[1], "bench-smoke.json"), "w"))
-PY
+	if [ $ok = 1 ]; then
+		python3 "$ROOT/harness/verdict.py" summary "$SUM" bench-smoke 1 0
+	else
+		python3 "$ROOT/harness/verdict.py" summary "$SUM" bench-smoke 0 1 \
+			"make bench does not work; see $out.log"
+	fi
 }
 [ "${BENCH_SMOKE:-1}" = 1 ] && stage bench-smoke bench_smoke
 if [ "${SELFTEST:-1}" = 1 ]; then

@@ -15,12 +15,11 @@ RESULTS=$out "$ROOT/harness/vm.sh" --timeout "${GUEST_TIMEOUT:-2400}" --rwdir "$
 	"${envs[@]}" -- "$ROOT/harness/guest/run-tests.sh" || rc=$?
 python3 "$ROOT/harness/verdict.py" guest "$out" "$KSRC" --kselftest --rust
 if [ $rc != 0 ]; then
-	python3 - "$out" "$rc" <<'PY'
-import json, os, sys
-out, rc = sys.argv[1], sys.argv[2]
-msg = {"124": "guest timed out (hang)", "125": "guest kernel panicked"}.get(rc, "guest run exited %s" % rc)
-with open(os.path.join(out, "summary", "guest-boot.json"), "w") as f:
-    json.dump({"layer": "guest-boot", "passed": 0, "failed": 1, "skipped": 0, "problems": [msg]}, f)
-PY
+	case $rc in
+	124) msg="guest timed out (hang)" ;;
+	125) msg="guest kernel panicked" ;;
+	*) msg="guest run exited $rc" ;;
+	esac
+	python3 "$ROOT/harness/verdict.py" summary "$out/summary" guest-boot 0 1 "$msg"
 fi
 exit $rc

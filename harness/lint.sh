@@ -55,9 +55,4 @@ checkpatch_series() {
 }
 gate "checkpatch --strict (series)" checkpatch_series
 
-python3 - "$sum" "$passed" "$failed" "${problems[@]}" <<'PY'
-import json, os, sys
-d, p, f, probs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-with open(os.path.join(d, "lint.json"), "w") as fh:
-    json.dump({"layer": "lint", "passed": p, "failed": f, "skipped": 0, "problems": probs}, fh)
-PY
+python3 "$ROOT/harness/verdict.py" summary "$sum" lint "$passed" "$failed" "${problems[@]}"

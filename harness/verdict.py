@@ -7,6 +7,9 @@ userspace tests (libtest output), and the kernel log itself: any WARN, BUG,
 Oops, KASAN, lockdep, kmemleak or RCU-stall report fails the run.
 
   verdict.py guest RESULTS KSRC    write RESULTS/summary/guest-*.json
+  verdict.py summary DIR LAYER PASSED FAILED [PROBLEM...]
+                                   write DIR/LAYER.json for a layer the
+                                   shell scripts count themselves
   verdict.py total SUMMARY_DIR...  print the totals line, exit 1 on failure
 """
 import json
@@ -273,6 +276,9 @@ def main(argv):
     if len(argv) >= 3 and argv[1] == "guest":
         flags = argv[4:] if len(argv) > 4 else []
         guest(argv[2], argv[3], "--kselftest" in flags, "--rust" in flags)
+        return 0
+    if len(argv) >= 6 and argv[1] == "summary":
+        write_summary(argv[2], argv[3], int(argv[4]), int(argv[5]), 0, argv[6:])
         return 0
     if len(argv) >= 3 and argv[1] == "total":
         label = ""

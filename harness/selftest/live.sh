@@ -48,10 +48,6 @@ RESULTS=$work/hang "$ROOT/harness/vm.sh" --timeout 40 -- sleep 100000 >"$work/ha
 check "hung guest is stopped and reported" test $rc = 124
 check "hang message is clear" grep -q 'GUEST TIMEOUT' "$work/hang.log"
 
-python3 - "$sum" "$passed" "$failed" "${problems[@]}" <<'PY'
-import json, os, sys
-d, p, f, probs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-with open(os.path.join(d, "harness-selftest.json"), "w") as fh:
-    json.dump({"layer": "harness-selftest", "passed": p, "failed": f, "skipped": 0, "problems": probs}, fh)
-PY
+python3 "$ROOT/harness/verdict.py" summary "$sum" harness-selftest "$passed" "$failed" \
+	"${problems[@]}"
 exit 0
