@@ -160,8 +160,36 @@ impl ReqRef<'_> {
     pub(crate) fn take_link(&self) -> Option<Req> {
         // SAFETY: the request is live and being issued by us; nothing else
         // walks its link while it is being issued.
-        let next = unsafe { bindings::io_spawn_req_detach_link(self.raw()) };
-        NonNull::new(next).map(Req)
+        unsafe { detach_link(self.raw()) }
+    }
+}
+
+/// Detaches the requests linked after `req` and returns them, owned.
+///
+/// # Safety
+///
+/// `req` is live and nothing else walks its link; the caller becomes the
+/// owner of the requests linked after it.
+unsafe fn detach_link(req: *mut bindings::io_kiocb) -> Option<Req> {
+    // SAFETY: per the function's contract.
+    NonNull::new(unsafe { bindings::io_spawn_req_detach_link(req) }).map(Req)
+}
+
+/// Calls `f` with `req` and each request linked after it, until `f` returns
+/// `false`.
+///
+/// # Safety
+///
+/// `req` and every request linked after it are owned by the caller and stay
+/// live for the duration of the call.
+unsafe fn walk_link(
+    req: *mut bindings::io_kiocb,
+    mut f: impl FnMut(*mut bindings::io_kiocb) -> bool,
+) {
+    let mut cur = req;
+    while !cur.is_null() && f(cur) {
+        // SAFETY: `cur` is live per the function's contract.
+        cur = unsafe { bindings::io_spawn_req_peek_link(cur) };
     }
 }
 
@@ -198,49 +226,41 @@ impl ChainReq for Req {
 
     fn take_next(&mut self) -> Option<Self> {
         // SAFETY: we own the request and the chain after it.
-        let next = unsafe { bindings::io_spawn_req_detach_link(self.raw()) };
-        NonNull::new(next).map(Req)
+        unsafe { detach_link(self.raw()) }
     }
 
     fn for_each_linked(&self, f: &mut dyn FnMut(u8, ReqFlags) -> bool) {
-        let mut cur = self.raw();
-        while !cur.is_null() {
-            // SAFETY: `cur` is this request or one linked after it, all of
-            // which we own and keep alive while we borrow `self`.
-            let (op, fl) = unsafe {
-                (
+        // SAFETY: we own this request and those linked after it, and keep
+        // them alive while we borrow `self`.
+        unsafe {
+            walk_link(self.raw(), |cur| {
+                f(
                     bindings::io_spawn_req_opcode(cur),
-                    bindings::io_spawn_req_flags(cur),
+                    ReqFlags(bindings::io_spawn_req_flags(cur)),
                 )
-            };
-            if !f(op, ReqFlags(fl)) {
-                return;
-            }
-            // SAFETY: as above.
-            cur = unsafe { bindings::io_spawn_req_peek_link(cur) };
+            })
         }
     }
 
     fn mark_in_chain(&mut self) {
-        let mut cur = self.raw();
-        while !cur.is_null() {
-            // SAFETY: `cur` is this request or one linked after it, all of
-            // which we own. An EXEC's command area holds an `ExecCmd` since
-            // its ->prep() succeeded (a failed prep fails the whole link
-            // before the CLONE is issued).
-            unsafe {
+        // SAFETY: we own this request and those linked after it. An EXEC's
+        // command area holds an `ExecCmd` since its ->prep() succeeded (a
+        // failed prep fails the whole link before the CLONE is issued).
+        unsafe {
+            walk_link(self.raw(), |cur| {
                 if bindings::io_spawn_req_opcode(cur) == OP_EXEC {
                     let cmd = bindings::io_spawn_req_cmd(cur).cast::<ExecCmd>();
                     (*cmd).in_chain = true;
                 }
-                cur = bindings::io_spawn_req_peek_link(cur);
-            }
+                true
+            })
         }
     }
 
     fn run(self) -> i32 {
         // The request must not be linked on: its successors are ours.
-        debug_assert!(self.clone_peek().is_none());
+        // SAFETY: we own the request.
+        debug_assert!(unsafe { bindings::io_spawn_req_peek_link(self.raw()) }.is_null());
         let raw = self.into_raw();
         // SAFETY: we owned the request; the shim issues and completes it and
         // drops its references, so it must not be touched afterwards.
@@ -252,13 +272,6 @@ impl ChainReq for Req {
         // SAFETY: we owned the request and it never ran; the shim completes
         // it with `res`.
         unsafe { bindings::io_spawn_req_cancel(raw, res) }
-    }
-}
-
-impl Req {
-    fn clone_peek(&self) -> Option<NonNull<bindings::io_kiocb>> {
-        // SAFETY: we own the request.
-        NonNull::new(unsafe { bindings::io_spawn_req_peek_link(self.raw()) })
     }
 }
 

@@ -52,8 +52,6 @@ u32 io_spawn_req_flags(struct io_kiocb *req)
 		flags |= IO_SPAWN_REQ_CREDS;
 	if (req->flags & (REQ_F_ARM_LTIMEOUT | REQ_F_LINK_TIMEOUT))
 		flags |= IO_SPAWN_REQ_LTIMEOUT;
-	if (req->flags & REQ_F_FAIL)
-		flags |= IO_SPAWN_REQ_FAIL;
 	return flags;
 }
 
