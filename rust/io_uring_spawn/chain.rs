@@ -11,7 +11,7 @@
 //! The logic is generic over [`ChainReq`] so KUnit can drive it with fake
 //! requests; the real ones are [`crate::req::Req`].
 
-use crate::req::{ReqFlags, ECANCELED, EOPNOTSUPP, OP_EXEC};
+use crate::req::{ReqFlags, EBADF, ECANCELED, EOPNOTSUPP, OP_DUP, OP_EXEC};
 use kernel::{bindings, prelude::*};
 
 /// A request that a chain owns.
@@ -23,9 +23,12 @@ pub(crate) trait ChainReq: Sized {
     /// Calls `f` with the opcode and flags of this request and each one
     /// linked after it, until `f` returns `false`.
     fn for_each_linked(&self, f: &mut dyn FnMut(u8, ReqFlags) -> bool);
-    /// Tells the EXECs among this request and those linked after it that
-    /// they belong to a spawn chain.
+    /// Tells the chain-only requests (EXEC, DUP, CHDIR, CLOSE_RANGE) among
+    /// this request and those linked after it that they belong to a chain.
     fn mark_in_chain(&mut self);
+    /// Tells this request which fd the request before it returned
+    /// (`-EBADF` for none), for `IORING_DUP_FROM_PREV`.
+    fn set_prev_fd(&mut self, fd: i32);
     /// Issues the request in the current task, completes it and returns its
     /// result.
     fn run(self) -> i32;
@@ -34,13 +37,24 @@ pub(crate) trait ChainReq: Sized {
 }
 
 /// Opcodes that may run in a spawn chain: they act on the current task's
-/// files and fs state and complete synchronously when issued blocking.
-const ALLOWED: [u32; 5] = [
+/// files, fs state and creds and complete synchronously when issued
+/// blocking.
+const ALLOWED: [u32; 8] = [
     bindings::io_uring_op_IORING_OP_NOP,
     bindings::io_uring_op_IORING_OP_OPENAT,
     bindings::io_uring_op_IORING_OP_OPENAT2,
     bindings::io_uring_op_IORING_OP_CLOSE,
     bindings::io_uring_op_IORING_OP_EXEC,
+    bindings::io_uring_op_IORING_OP_DUP,
+    bindings::io_uring_op_IORING_OP_CHDIR,
+    bindings::io_uring_op_IORING_OP_CLOSE_RANGE,
+];
+
+/// Opcodes whose non-negative result is a new fd in the child.
+const RETURNS_FD: [u32; 3] = [
+    bindings::io_uring_op_IORING_OP_OPENAT,
+    bindings::io_uring_op_IORING_OP_OPENAT2,
+    bindings::io_uring_op_IORING_OP_DUP,
 ];
 
 /// Why a request may not run in a spawn chain, as the errno it completes
@@ -132,14 +146,24 @@ impl<R: ChainReq> Chain<R> {
     /// Runs the chain in the current task (the child). `stop` is asked
     /// before each step whether the child must give up (a fatal signal).
     pub(crate) fn run(mut self, stop: &dyn Fn() -> bool) -> Outcome {
-        while let Some(req) = self.pop() {
+        let mut prev_fd = EBADF;
+        while let Some(mut req) = self.pop() {
             if stop() {
                 req.cancel(ECANCELED);
                 return Outcome::Failed;
             }
-            let exec = req.opcode() == OP_EXEC;
+            let op = req.opcode();
+            let exec = op == OP_EXEC;
             let hard = req.flags().has(ReqFlags::HARDLINK);
+            if op == OP_DUP {
+                req.set_prev_fd(prev_fd);
+            }
             let res = req.run();
+            prev_fd = if res >= 0 && RETURNS_FD.contains(&(op as u32)) {
+                res
+            } else {
+                EBADF
+            };
             if res >= 0 {
                 if exec {
                     // `self` drops: whatever follows the EXEC is cancelled.
@@ -148,6 +172,18 @@ impl<R: ChainReq> Chain<R> {
             } else if !hard {
                 return Outcome::Failed;
             }
+        }
+        Outcome::Failed
+    }
+}
+
+impl<R: ChainReq> Chain<R> {
+    /// Ends the chain without running it, because the child could not be
+    /// set up (its attributes failed to apply): the first request carries
+    /// `err`, the rest `-ECANCELED`.
+    pub(crate) fn abort(mut self, err: i32) -> Outcome {
+        if let Some(req) = self.pop() {
+            req.cancel(err);
         }
         Outcome::Failed
     }

@@ -14,33 +14,28 @@ use core::ffi::{c_int, c_void};
 use kernel::{bindings, prelude::*};
 
 use crate::chain::{Chain, ChainReq, Outcome};
-use crate::req::{Cmd, Req, ReqFlags, ReqRef, OP_CLONE, OP_EXEC};
-use crate::sqe::{self, CloneOpts, ExecArgs, SqeFields};
+use crate::req::{ChainCmd, Cmd, Req, ReqFlags, ReqRef, OP_CLONE, OP_EXEC};
+use crate::sqe::{self, CloneOpts, ExecArgs, SpawnAttr, SqeFields};
 
 /// A CLONE's data between prep and issue.
 #[repr(C)]
 pub(crate) struct CloneCmd {
     _file: *mut c_void,
     opts: CloneOpts,
+    attr: SpawnAttr,
 }
 
-// SAFETY: `repr(C)`, 8 + 24 bytes, starts with the pointer slot, and is only
-// stored in CLONE requests (`set_cmd` checks the opcode).
+// SAFETY: `repr(C)`, 8 + 24 + 24 bytes, starts with the pointer slot, and is
+// only stored in CLONE requests (`set_cmd` checks the opcode).
 unsafe impl Cmd for CloneCmd {
     const OPCODE: u8 = OP_CLONE;
 }
 
 /// An EXEC's data between prep and issue.
-#[repr(C)]
-pub(crate) struct ExecCmd {
-    _file: *mut c_void,
-    args: ExecArgs,
-    /// Set by the CLONE that owns the chain: an EXEC runs only there.
-    pub(crate) in_chain: bool,
-}
+pub(crate) type ExecCmd = ChainCmd<ExecArgs>;
 
-// SAFETY: `repr(C)`, 8 + 32 + 1 bytes, starts with the pointer slot, and is
-// only stored in EXEC requests.
+// SAFETY: `repr(C)`, 16 + 32 bytes, starts with the pointer slot of its
+// `ChainHead`, and is only stored in EXEC requests.
 unsafe impl Cmd for ExecCmd {
     const OPCODE: u8 = OP_EXEC;
 }
@@ -72,13 +67,19 @@ pub(crate) fn clone_prep(req: &mut ReqRef<'_>, sqe: &SqeFields) -> Result {
     if req.link_open() {
         return Err(EINVAL);
     }
-    let opts = match sqe::clone_sqe(sqe)? {
+    let at = sqe::clone_sqe(sqe)?;
+    let opts = match at.args {
         None => CloneOpts::default(),
-        Some(at) => sqe::read_clone_args(at)?,
+        Some(args) => sqe::read_clone_args(args)?,
+    };
+    let attr = match at.attr {
+        0 => SpawnAttr::default(),
+        addr => sqe::read_spawn_attr(addr)?,
     };
     req.set_cmd(CloneCmd {
         _file: core::ptr::null_mut(),
         opts,
+        attr,
     });
     Ok(())
 }
@@ -89,7 +90,7 @@ fn eopnotsupp() -> Error {
 }
 
 pub(crate) fn clone_issue(req: &ReqRef<'_>) -> Result<i32> {
-    let opts = req.cmd::<CloneCmd>().opts;
+    let CloneCmd { opts, attr, .. } = *req.cmd::<CloneCmd>();
     let chain = Chain::new(req.take_link());
     // Past this point the chain is ours: every return below completes each
     // of its requests (Chain's Drop cancels whatever is left).
@@ -101,12 +102,13 @@ pub(crate) fn clone_issue(req: &ReqRef<'_>) -> Result<i32> {
     if chain.is_empty() {
         return Err(EINVAL);
     }
-    start(chain.vet()?, &opts, &RealSpawner)
+    start(chain.vet()?, &opts, attr, &RealSpawner)
 }
 
 /// What the child takes with it.
 pub(crate) struct Spawn<R: ChainReq> {
     pub(crate) chain: Chain<R>,
+    pub(crate) attr: SpawnAttr,
 }
 
 /// The two steps of starting a child that can fail, behind a trait so KUnit
@@ -122,9 +124,10 @@ pub(crate) trait Spawner<R: ChainReq> {
 pub(crate) fn start<R: ChainReq>(
     chain: Chain<R>,
     opts: &CloneOpts,
+    attr: SpawnAttr,
     spawner: &dyn Spawner<R>,
 ) -> Result<i32> {
-    let spawn = spawner.alloc(Spawn { chain })?;
+    let spawn = spawner.alloc(Spawn { chain, attr })?;
     spawner.create(opts, spawn)
 }
 
@@ -174,12 +177,83 @@ impl Spawner<Req> for RealSpawner {
 unsafe extern "C" fn child_main(arg: *mut c_void) -> c_int {
     // SAFETY: per the function's contract; this is its only consumer.
     let spawn = unsafe { KBox::from_raw(arg.cast::<Spawn<Req>>()) };
-    let Spawn { chain } = KBox::into_inner(spawn);
-    match chain.run(&fatal_signal_pending) {
+    let Spawn { chain, attr } = KBox::into_inner(spawn);
+    let outcome = match apply_attr(&attr, &RealAttrOps) {
+        Ok(()) => chain.run(&fatal_signal_pending),
+        Err(e) => chain.abort(e.to_errno()),
+    };
+    match outcome {
         // ret_from_fork takes us to user space with the registers the exec
         // set up.
         Outcome::Execd => 0,
         Outcome::Failed => exit_unspawned(),
+    }
+}
+
+/// What applying the attributes does to the child, behind a trait so KUnit
+/// can check the order and the error handling.
+pub(crate) trait AttrOps {
+    fn sigdefault(&self, set: u64);
+    fn sigmask(&self, set: u64);
+    fn setsid(&self) -> Result;
+    fn setpgid(&self, pgid: i32) -> Result;
+    fn resetids(&self) -> Result;
+}
+
+/// Applies the posix_spawn attributes to the child, in glibc's order; stops
+/// at the first that fails.
+pub(crate) fn apply_attr(attr: &SpawnAttr, ops: &dyn AttrOps) -> Result {
+    if attr.has(bindings::IORING_SPAWN_SETSIGDEF) {
+        ops.sigdefault(attr.sigdefault);
+    }
+    if attr.has(bindings::IORING_SPAWN_SETSIGMASK) {
+        ops.sigmask(attr.sigmask);
+    }
+    if attr.has(bindings::IORING_SPAWN_SETSID) {
+        ops.setsid()?;
+    }
+    if attr.has(bindings::IORING_SPAWN_SETPGROUP) {
+        ops.setpgid(attr.pgid)?;
+    }
+    if attr.has(bindings::IORING_SPAWN_RESETIDS) {
+        ops.resetids()?;
+    }
+    Ok(())
+}
+
+fn errno(ret: c_int) -> Result {
+    if ret < 0 {
+        return Err(Error::from_errno(ret));
+    }
+    Ok(())
+}
+
+struct RealAttrOps;
+
+impl AttrOps for RealAttrOps {
+    fn sigdefault(&self, set: u64) {
+        // SAFETY: FFI call that only changes the current task's handlers.
+        unsafe { bindings::io_spawn_set_sigdefault(set) }
+    }
+
+    fn sigmask(&self, set: u64) {
+        // SAFETY: FFI call that only changes the current task's mask.
+        unsafe { bindings::io_spawn_set_sigmask(set) }
+    }
+
+    fn setsid(&self) -> Result {
+        // SAFETY: FFI call acting on the current task.
+        errno(unsafe { bindings::io_spawn_setsid() })
+    }
+
+    fn setpgid(&self, pgid: i32) -> Result {
+        // SAFETY: FFI call acting on the current task.
+        errno(unsafe { bindings::io_spawn_setpgid(pgid) })
+    }
+
+    fn resetids(&self) -> Result {
+        // SAFETY: FFI call acting on the current task's creds.
+        errno(unsafe { bindings::io_spawn_resetids() })
     }
 }
 
@@ -212,18 +286,13 @@ pub(crate) fn exec_prep(req: &mut ReqRef<'_>, sqe: &SqeFields) -> Result {
     if req.compat() {
         return Err(eopnotsupp());
     }
-    let args = sqe::exec_sqe(sqe)?;
-    req.set_cmd(ExecCmd {
-        _file: core::ptr::null_mut(),
-        args,
-        in_chain: false,
-    });
+    req.set_cmd(ExecCmd::new(sqe::exec_sqe(sqe)?));
     Ok(())
 }
 
 pub(crate) fn exec_issue(req: &ReqRef<'_>) -> Result {
     let cmd = req.cmd::<ExecCmd>();
-    if !cmd.in_chain {
+    if !cmd.head.in_chain {
         return Err(EINVAL);
     }
     let a = cmd.args;

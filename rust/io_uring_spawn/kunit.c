@@ -23,6 +23,12 @@ static struct kunit_case io_spawn_cases[] = {
 	KUNIT_CASE(io_spawn_test_start_alloc_failure),
 	KUNIT_CASE(io_spawn_test_start_create_failure),
 	KUNIT_CASE(io_spawn_test_start_success),
+	KUNIT_CASE(io_spawn_test_dup_sqe),
+	KUNIT_CASE(io_spawn_test_chdir_close_range_sqe),
+	KUNIT_CASE(io_spawn_test_spawn_attr),
+	KUNIT_CASE(io_spawn_test_run_passes_prev_fd),
+	KUNIT_CASE(io_spawn_test_vet_marks_chain_only),
+	KUNIT_CASE(io_spawn_test_attr_apply),
 	{}
 };
 

@@ -20,5 +20,11 @@ void io_spawn_test_run_stops_on_fatal_signal(struct kunit *test);
 void io_spawn_test_start_alloc_failure(struct kunit *test);
 void io_spawn_test_start_create_failure(struct kunit *test);
 void io_spawn_test_start_success(struct kunit *test);
+void io_spawn_test_dup_sqe(struct kunit *test);
+void io_spawn_test_chdir_close_range_sqe(struct kunit *test);
+void io_spawn_test_spawn_attr(struct kunit *test);
+void io_spawn_test_run_passes_prev_fd(struct kunit *test);
+void io_spawn_test_vet_marks_chain_only(struct kunit *test);
+void io_spawn_test_attr_apply(struct kunit *test);
 
 #endif

@@ -7,21 +7,61 @@
 //! ([`ReqRef`]) or owned by a spawn chain ([`Req`]), in which case it must be
 //! completed exactly once, which [`Req`]'s `Drop` guarantees.
 
-use core::{marker::PhantomData, mem::ManuallyDrop, ptr::NonNull};
+use core::{ffi::c_void, marker::PhantomData, mem::ManuallyDrop, ptr::NonNull};
 use kernel::bindings;
 
 use crate::chain::ChainReq;
-use crate::child::ExecCmd;
 use crate::sqe::SqeFields;
 
 /// `-ECANCELED`: the kernel crate has no constant for it.
 pub(crate) const ECANCELED: i32 = -(bindings::ECANCELED as i32);
 /// `-EOPNOTSUPP` (not the kernel-internal `ENOTSUPP`).
 pub(crate) const EOPNOTSUPP: i32 = -(bindings::EOPNOTSUPP as i32);
+/// `-EBADF`, as a plain value for [`ChainHead::prev_fd`].
+pub(crate) const EBADF: i32 = -(bindings::EBADF as i32);
 
 /// Opcodes of this series.
 pub(crate) const OP_CLONE: u8 = bindings::io_uring_op_IORING_OP_CLONE as u8;
 pub(crate) const OP_EXEC: u8 = bindings::io_uring_op_IORING_OP_EXEC as u8;
+pub(crate) const OP_DUP: u8 = bindings::io_uring_op_IORING_OP_DUP as u8;
+pub(crate) const OP_CHDIR: u8 = bindings::io_uring_op_IORING_OP_CHDIR as u8;
+pub(crate) const OP_CLOSE_RANGE: u8 = bindings::io_uring_op_IORING_OP_CLOSE_RANGE as u8;
+
+/// Opcodes that run only in a spawn chain. Their command data is a
+/// [`ChainCmd`], so it starts with a [`ChainHead`].
+pub(crate) const CHAIN_ONLY: [u8; 4] = [OP_EXEC, OP_DUP, OP_CHDIR, OP_CLOSE_RANGE];
+
+/// What the CLONE and the chain runner tell a chain-only request.
+#[repr(C)]
+pub(crate) struct ChainHead {
+    _file: *mut c_void,
+    /// Set by the CLONE that owns the chain: these opcodes run only there.
+    pub(crate) in_chain: bool,
+    /// The fd the request before this one returned, or `-EBADF` if it did
+    /// not return one (for `IORING_DUP_FROM_PREV`).
+    pub(crate) prev_fd: i32,
+}
+
+/// The command data of a chain-only request: the [`ChainHead`], then the
+/// arguments its ->prep() read.
+#[repr(C)]
+pub(crate) struct ChainCmd<T> {
+    pub(crate) head: ChainHead,
+    pub(crate) args: T,
+}
+
+impl<T> ChainCmd<T> {
+    pub(crate) fn new(args: T) -> Self {
+        ChainCmd {
+            head: ChainHead {
+                _file: core::ptr::null_mut(),
+                in_chain: false,
+                prev_fd: EBADF,
+            },
+            args,
+        }
+    }
+}
 
 /// A copy of the SQE fields, read once.
 pub(crate) struct RawSqe(SqeFields);
@@ -193,6 +233,24 @@ unsafe fn walk_link(
     }
 }
 
+/// The [`ChainHead`] of a chain-only request, `None` for other opcodes.
+///
+/// # Safety
+///
+/// `req` is live and owned by the caller, which does not otherwise touch its
+/// command data while the returned reference exists.
+unsafe fn chain_head<'a>(req: *mut bindings::io_kiocb) -> Option<&'a mut ChainHead> {
+    // SAFETY: `req` is live per the function's contract.
+    if !CHAIN_ONLY.contains(&unsafe { bindings::io_spawn_req_opcode(req) }) {
+        return None;
+    }
+    // SAFETY: a chain-only request in a chain has been prepared (a failed
+    // ->prep() fails the whole link before the CLONE is issued), so its
+    // command data is a `ChainCmd<_>`, which starts with a `ChainHead`
+    // (`repr(C)`); the caller gives us exclusive access.
+    Some(unsafe { &mut *bindings::io_spawn_req_cmd(req).cast::<ChainHead>() })
+}
+
 /// A request of a spawn chain. Ours alone: io_uring waits for us to
 /// complete it, which happens exactly once, by [`ChainReq::run`],
 /// [`ChainReq::cancel`] or, failing both, by `Drop`.
@@ -243,17 +301,24 @@ impl ChainReq for Req {
     }
 
     fn mark_in_chain(&mut self) {
-        // SAFETY: we own this request and those linked after it. An EXEC's
-        // command area holds an `ExecCmd` since its ->prep() succeeded (a
-        // failed prep fails the whole link before the CLONE is issued).
+        // SAFETY: we own this request and those linked after it, so each
+        // `cur` is live and ours, and nothing else holds a reference to its
+        // command data while `head` exists.
         unsafe {
             walk_link(self.raw(), |cur| {
-                if bindings::io_spawn_req_opcode(cur) == OP_EXEC {
-                    let cmd = bindings::io_spawn_req_cmd(cur).cast::<ExecCmd>();
-                    (*cmd).in_chain = true;
+                if let Some(head) = chain_head(cur) {
+                    head.in_chain = true;
                 }
                 true
             })
+        }
+    }
+
+    fn set_prev_fd(&mut self, fd: i32) {
+        // SAFETY: we own the request and hold no other reference to its
+        // command data.
+        if let Some(head) = unsafe { chain_head(self.raw()) } {
+            head.prev_fd = fd;
         }
     }
 

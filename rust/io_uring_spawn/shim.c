@@ -7,12 +7,18 @@
  * so this file puts each one the Rust side needs behind a plain function. It
  * holds no policy: every decision is made on the Rust side.
  */
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs_struct.h>
 #include <linux/io_uring_types.h>
 #include <linux/io_uring/spawn.h>
+#include <linux/namei.h>
 #include <linux/sched/signal.h>
+#include <linux/syscalls.h>
 
 #include "../io_uring.h"
 #include "../refs.h"
+#include "../../kernel/uid16.h"
 
 static_assert(sizeof(struct io_cmd_data) == IO_SPAWN_CMD_SIZE);
 
@@ -139,4 +145,137 @@ void io_spawn_req_cancel(struct io_kiocb *req, int res)
 bool io_spawn_fatal_signal_pending(void)
 {
 	return fatal_signal_pending(current);
+}
+
+/*
+ * The chain-only opcodes and the spawn attributes. Each is the body of the
+ * syscall it stands for, run by the child on its own fd table, fs state,
+ * signal state and creds; the Rust side has checked the arguments.
+ */
+
+int io_spawn_do_dup(int fd, unsigned int target, bool cloexec, bool move)
+{
+	struct file *file = fget_raw(fd);
+	int ret;
+
+	if (!file)
+		return -EBADF;
+	if (fd == target) {
+		fput(file);
+		/*
+		 * dup2(fd, fd) would change nothing; posix_spawn's
+		 * adddup2(fd, fd) clears FD_CLOEXEC (POSIX.1-2024). A move onto
+		 * itself leaves the fd as it is.
+		 */
+		if (!move)
+			set_close_on_exec(target, cloexec);
+		return target;
+	}
+	ret = replace_fd(target, file, cloexec ? O_CLOEXEC : 0);
+	fput(file);
+	if (ret < 0)
+		return ret;
+	if (move)
+		close_fd(fd);
+	return target;
+}
+
+int io_spawn_do_chdir(int dfd, const char __user *path)
+{
+	unsigned int lookup_flags = LOOKUP_FOLLOW | LOOKUP_DIRECTORY;
+	struct path p;
+	int ret;
+
+retry:
+	ret = user_path_at(dfd, path, lookup_flags, &p);
+	if (ret)
+		return ret;
+	ret = path_permission(&p, MAY_EXEC | MAY_CHDIR);
+	if (!ret)
+		set_fs_pwd(current->fs, &p);
+	path_put(&p);
+	if (retry_estale(ret, lookup_flags)) {
+		lookup_flags |= LOOKUP_REVAL;
+		goto retry;
+	}
+	return ret;
+}
+
+int io_spawn_do_fchdir(int fd)
+{
+	struct file *file = fget_raw(fd);
+	int ret = -ENOTDIR;
+
+	if (!file)
+		return -EBADF;
+	if (d_can_lookup(file->f_path.dentry)) {
+		ret = file_permission(file, MAY_EXEC | MAY_CHDIR);
+		if (!ret)
+			set_fs_pwd(current->fs, &file->f_path);
+	}
+	fput(file);
+	return ret;
+}
+
+int io_spawn_do_close_range(unsigned int first, unsigned int last,
+			    unsigned int flags)
+{
+	return __close_range(first, last, flags);
+}
+
+/* Bit (n - 1) of @set is signal n; the Rust side has checked _NSIG <= 64. */
+static void io_spawn_sigset(u64 set, sigset_t *out)
+{
+	int sig;
+
+	sigemptyset(out);
+	for (sig = 1; sig <= _NSIG; sig++)
+		if (set & BIT_ULL(sig - 1))
+			sigaddset(out, sig);
+}
+
+void io_spawn_set_sigdefault(u64 set)
+{
+	struct k_sigaction dfl = { .sa.sa_handler = SIG_DFL };
+	sigset_t s;
+	int sig;
+
+	io_spawn_sigset(set, &s);
+	/* SIGKILL and SIGSTOP are always SIG_DFL: skip them, as glibc does. */
+	for (sig = 1; sig <= _NSIG; sig++)
+		if (sigismember(&s, sig) && !sig_kernel_only(sig))
+			do_sigaction(sig, &dfl, NULL);
+}
+
+void io_spawn_set_sigmask(u64 set)
+{
+	sigset_t s;
+
+	io_spawn_sigset(set, &s);
+	/* Drops SIGKILL and SIGSTOP, as sigprocmask() does. */
+	set_current_blocked(&s);
+}
+
+int io_spawn_setsid(void)
+{
+	int ret = ksys_setsid();
+
+	return ret < 0 ? ret : 0;
+}
+
+int io_spawn_setpgid(pid_t pgid)
+{
+	return ksys_setpgid(0, pgid);
+}
+
+/* posix_spawn's RESETIDS: seteuid(getuid()), then setegid(getgid()). */
+int io_spawn_resetids(void)
+{
+	struct user_namespace *ns = current_user_ns();
+	long ret;
+
+	ret = __sys_setresuid(-1, from_kuid_munged(ns, current_uid()), -1);
+	if (!ret)
+		ret = __sys_setresgid(-1, from_kgid_munged(ns, current_gid()), -1);
+	return ret;
 }

@@ -54,10 +54,18 @@ pub(crate) struct CloneArgsRef {
     pub(crate) len: u32,
 }
 
-/// Checks a CLONE SQE: only `addr`/`len` may be set, and only together.
-pub(crate) fn clone_sqe(s: &SqeFields) -> Result<Option<CloneArgsRef>> {
-    if s.off != 0
-        || s.addr3 != 0
+/// Where a CLONE's user data is: `struct clone_args` and
+/// `struct io_uring_spawn_attr`, each optional.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CloneSqe {
+    pub(crate) args: Option<CloneArgsRef>,
+    /// User address of the attributes (`sqe->addr2`), 0 for none.
+    pub(crate) attr: u64,
+}
+
+/// Checks a CLONE SQE: only `addr`/`len` (together) and `addr2` may be set.
+pub(crate) fn clone_sqe(s: &SqeFields) -> Result<CloneSqe> {
+    if s.addr3 != 0
         || s.pad2 != 0
         || s.op_flags != 0
         || s.fd != 0
@@ -68,11 +76,12 @@ pub(crate) fn clone_sqe(s: &SqeFields) -> Result<Option<CloneArgsRef>> {
     {
         return Err(EINVAL);
     }
-    match (s.addr, s.len) {
-        (0, 0) => Ok(None),
-        (0, _) | (_, 0) => Err(EINVAL),
-        (addr, len) => Ok(Some(CloneArgsRef { addr, len })),
-    }
+    let args = match (s.addr, s.len) {
+        (0, 0) => None,
+        (0, _) | (_, 0) => return Err(EINVAL),
+        (addr, len) => Some(CloneArgsRef { addr, len }),
+    };
+    Ok(CloneSqe { args, attr: s.off })
 }
 
 /// What an EXEC runs: execveat(2)'s arguments, as user addresses.
@@ -108,10 +117,16 @@ pub(crate) fn exec_sqe(s: &SqeFields) -> Result<ExecArgs> {
     })
 }
 
-fn field(buf: &[u8; CLONE_ARGS_SIZE], offset: usize) -> u64 {
+fn field(buf: &[u8], offset: usize) -> u64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(&buf[offset..offset + 8]);
     u64::from_ne_bytes(b)
+}
+
+fn field32(buf: &[u8], offset: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&buf[offset..offset + 4]);
+    u32::from_ne_bytes(b)
 }
 
 /// Checks a `struct clone_args` whose first `len` bytes (zero-filled past
@@ -181,4 +196,168 @@ pub(crate) fn read_clone_args(at: CloneArgsRef) -> Result<CloneOpts> {
         }
     }
     parse_clone_args(&buf, len)
+}
+
+/// Size of `struct io_uring_spawn_attr`.
+pub(crate) const SPAWN_ATTR_SIZE: usize = 64;
+
+/// `struct io_uring_spawn_attr.flags` this kernel knows.
+pub(crate) const SPAWN_ATTR_FLAGS: u32 = bindings::IORING_SPAWN_SETSID
+    | bindings::IORING_SPAWN_SETPGROUP
+    | bindings::IORING_SPAWN_SETSIGMASK
+    | bindings::IORING_SPAWN_SETSIGDEF
+    | bindings::IORING_SPAWN_RESETIDS;
+
+// The attributes keep each signal set in one u64 (bit n - 1 = signal n).
+kernel::static_assert!(bindings::_NSIG <= 64);
+
+/// The posix_spawn attributes a CLONE asks the child to apply to itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SpawnAttr {
+    pub(crate) flags: u32,
+    pub(crate) pgid: i32,
+    pub(crate) sigmask: u64,
+    pub(crate) sigdefault: u64,
+}
+
+impl SpawnAttr {
+    pub(crate) fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// Checks a `struct io_uring_spawn_attr`: known flags only, each field set
+/// only with its flag, reserved bytes zero, no signal above `_NSIG`.
+pub(crate) fn parse_spawn_attr(buf: &[u8; SPAWN_ATTR_SIZE]) -> Result<SpawnAttr> {
+    let flags = field32(buf, 0);
+    let pgid = field32(buf, 4) as i32;
+    let (sigmask, sigmask_hi) = (field(buf, 8), field(buf, 16));
+    let (sigdefault, sigdefault_hi) = (field(buf, 24), field(buf, 32));
+    if flags & !SPAWN_ATTR_FLAGS != 0 || [40, 48, 56].iter().any(|&o| field(buf, o) != 0) {
+        return Err(EINVAL);
+    }
+    let attr = SpawnAttr {
+        flags,
+        pgid,
+        sigmask,
+        sigdefault,
+    };
+    let unused = |flag, nonzero: bool| !attr.has(flag) && nonzero;
+    if pgid < 0
+        || unused(bindings::IORING_SPAWN_SETPGROUP, pgid != 0)
+        || unused(bindings::IORING_SPAWN_SETSIGMASK, sigmask != 0)
+        || unused(bindings::IORING_SPAWN_SETSIGDEF, sigdefault != 0)
+        || sigmask_hi != 0
+        || sigdefault_hi != 0
+    {
+        return Err(EINVAL);
+    }
+    Ok(attr)
+}
+
+/// Reads and checks the `struct io_uring_spawn_attr` at user address `addr`.
+pub(crate) fn read_spawn_attr(addr: u64) -> Result<SpawnAttr> {
+    let mut buf = [0u8; SPAWN_ATTR_SIZE];
+    UserSlice::new(addr as usize, SPAWN_ATTR_SIZE)
+        .reader()
+        .read_slice(&mut buf)?;
+    parse_spawn_attr(&buf)
+}
+
+/// Every SQE field but those listed is zero.
+fn only(s: &SqeFields, fd: bool, addr: bool, len: bool, op_flags: bool) -> Result {
+    if s.off != 0
+        || s.addr3 != 0
+        || s.pad2 != 0
+        || s.file_index != 0
+        || s.ioprio != 0
+        || s.buf_index != 0
+        || s.personality != 0
+        || (!fd && s.fd != 0)
+        || (!addr && s.addr != 0)
+        || (!len && s.len != 0)
+        || (!op_flags && s.op_flags != 0)
+    {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// `sqe->dup_flags` a DUP accepts.
+pub(crate) const DUP_FLAGS: u32 =
+    bindings::IORING_DUP_CLOEXEC | bindings::IORING_DUP_FROM_PREV | bindings::IORING_DUP_MOVE;
+
+/// What a DUP does: dup2 in the child, with options.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DupArgs {
+    /// The source fd, unless `from_prev`.
+    pub(crate) fd: i32,
+    pub(crate) target: u32,
+    pub(crate) cloexec: bool,
+    /// The source is the fd the request before this one returned.
+    pub(crate) from_prev: bool,
+    /// Close the source once duplicated.
+    pub(crate) move_: bool,
+}
+
+/// Checks a DUP SQE: `fd`, `len` (the target) and `dup_flags`.
+pub(crate) fn dup_sqe(s: &SqeFields) -> Result<DupArgs> {
+    only(s, true, false, true, true)?;
+    let flags = s.op_flags;
+    if flags & !DUP_FLAGS != 0 {
+        return Err(EINVAL);
+    }
+    let from_prev = flags & bindings::IORING_DUP_FROM_PREV != 0;
+    if from_prev && s.fd != 0 {
+        return Err(EINVAL);
+    }
+    Ok(DupArgs {
+        fd: s.fd,
+        target: s.len,
+        cloexec: flags & bindings::IORING_DUP_CLOEXEC != 0,
+        from_prev,
+        move_: flags & bindings::IORING_DUP_MOVE != 0,
+    })
+}
+
+/// What a CHDIR does: chdir(path) relative to `dfd`, or fchdir(dfd) when
+/// there is no path.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ChdirArgs {
+    pub(crate) dfd: i32,
+    /// User address of the path, 0 for fchdir.
+    pub(crate) path: u64,
+}
+
+/// Checks a CHDIR SQE: `fd` and `addr`.
+pub(crate) fn chdir_sqe(s: &SqeFields) -> Result<ChdirArgs> {
+    only(s, true, true, false, false)?;
+    Ok(ChdirArgs {
+        dfd: s.fd,
+        path: s.addr,
+    })
+}
+
+/// What a CLOSE_RANGE does: close_range(2) in the child.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CloseRangeArgs {
+    pub(crate) first: u32,
+    pub(crate) last: u32,
+    pub(crate) flags: u32,
+}
+
+/// Checks a CLOSE_RANGE SQE: `fd` (first), `len` (last) and
+/// `close_range_flags`. `CLOSE_RANGE_UNSHARE` has no use: the child's fd
+/// table is its own.
+pub(crate) fn close_range_sqe(s: &SqeFields) -> Result<CloseRangeArgs> {
+    only(s, true, false, true, true)?;
+    let first = s.fd as u32;
+    if s.op_flags & !bindings::CLOSE_RANGE_CLOEXEC != 0 || first > s.len {
+        return Err(EINVAL);
+    }
+    Ok(CloseRangeArgs {
+        first,
+        last: s.len,
+        flags: s.op_flags,
+    })
 }

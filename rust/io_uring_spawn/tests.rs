@@ -11,9 +11,11 @@ use core::cell::{Cell, RefCell};
 use kernel::{bindings, prelude::*};
 
 use crate::chain::{refusal, Chain, ChainReq, Outcome};
-use crate::child::{start, Spawn, Spawner};
-use crate::req::{ReqFlags, ECANCELED, EOPNOTSUPP, OP_EXEC};
-use crate::sqe::{self, CloneOpts, SqeFields, CLONE_ARGS_SIZE};
+use crate::child::{apply_attr, start, AttrOps, Spawn, Spawner};
+use crate::req::{
+    ReqFlags, CHAIN_ONLY, EBADF, ECANCELED, EOPNOTSUPP, OP_CHDIR, OP_CLOSE_RANGE, OP_DUP, OP_EXEC,
+};
+use crate::sqe::{self, CloneOpts, SpawnAttr, SqeFields, CLONE_ARGS_SIZE, SPAWN_ATTR_SIZE};
 
 macro_rules! check {
     ($cond:expr) => {
@@ -39,6 +41,8 @@ struct Step(u8, u32, i32);
 enum Ev {
     Ran(usize),
     Cancelled(usize, i32),
+    /// A DUP was told the fd the request before it returned.
+    PrevFd(usize, i32),
 }
 
 /// What happened to a fake chain.
@@ -67,7 +71,8 @@ impl Log {
     /// Every request completed exactly once.
     fn each_once(&self, n: usize) -> bool {
         let ev = self.events.borrow();
-        ev.len() == n
+        let ends = ev.iter().filter(|e| !matches!(e, Ev::PrevFd(..))).count();
+        ends == n
             && (0..n).all(|i| {
                 ev.iter()
                     .filter(|e| matches!(e, Ev::Ran(j) | Ev::Cancelled(j, _) if *j == i))
@@ -130,10 +135,14 @@ impl ChainReq for FakeReq<'_> {
 
     fn mark_in_chain(&mut self) {
         for (i, s) in self.steps.iter().enumerate().skip(self.id) {
-            if s.0 == OP_EXEC {
+            if CHAIN_ONLY.contains(&s.0) {
                 self.log.marked.set(self.log.marked.get() | 1 << i);
             }
         }
+    }
+
+    fn set_prev_fd(&mut self, fd: i32) {
+        self.log.push(Ev::PrevFd(self.id, fd));
     }
 
     fn run(self) -> i32 {
@@ -205,6 +214,10 @@ extern "C" fn io_spawn_test_refusal_table(_t: *mut bindings::kunit) {
     check!(refusal(READ, ReqFlags(0)) == Some(EOPNOTSUPP));
     check!(refusal(LINK_TIMEOUT, ReqFlags(0)) == Some(EOPNOTSUPP));
     check!(refusal(NOP, ReqFlags(ReqFlags::LTIMEOUT)) == Some(EINVAL_));
+    for op in [OP_DUP, OP_CHDIR, OP_CLOSE_RANGE] {
+        check!(refusal(op, ReqFlags(LINK)).is_none());
+        check!(refusal(op, ReqFlags(ReqFlags::CREDS)) == Some(EINVAL_));
+    }
 }
 
 #[no_mangle]
@@ -300,7 +313,7 @@ impl<'a> Spawner<FakeReq<'a>> for FakeSpawner {
         }
         self.created.set(!spawn.chain.is_empty());
         // The "child" runs the chain to its end.
-        let Spawn { chain } = KBox::into_inner(spawn);
+        let Spawn { chain, .. } = KBox::into_inner(spawn);
         let _ = chain.run(&never);
         Ok(4242)
     }
@@ -318,7 +331,12 @@ fn start_with(fail_alloc: bool, fail_create: Option<Error>) -> (Result<i32>, Log
         fail_create,
         created: Cell::new(false),
     };
-    let res = start(chain(&STEPS, &log), &CloneOpts::default(), &sp);
+    let res = start(
+        chain(&STEPS, &log),
+        &CloneOpts::default(),
+        SpawnAttr::default(),
+        &sp,
+    );
     let created = sp.created.get();
     (res, log, created)
 }
@@ -362,15 +380,16 @@ fn sqe() -> SqeFields {
 
 #[no_mangle]
 extern "C" fn io_spawn_test_clone_sqe(_t: *mut bindings::kunit) {
-    check!(sqe::clone_sqe(&sqe()) == Ok(None));
+    check!(matches!(sqe::clone_sqe(&sqe()), Ok(c) if c.args.is_none() && c.attr == 0));
     let mut s = sqe();
     s.addr = 0x1000;
     s.len = 88;
-    check!(matches!(sqe::clone_sqe(&s), Ok(Some(a)) if a.addr == 0x1000 && a.len == 88));
+    s.off = 0x2000;
+    check!(matches!(sqe::clone_sqe(&s),
+        Ok(c) if c.attr == 0x2000 && matches!(c.args, Some(a) if a.addr == 0x1000 && a.len == 88)));
     s.len = 0;
     check!(sqe::clone_sqe(&s) == Err(EINVAL));
-    let bad: [fn(&mut SqeFields); 9] = [
-        |s| s.off = 1,
+    let bad: [fn(&mut SqeFields); 8] = [
         |s| s.addr3 = 1,
         |s| s.pad2 = 1,
         |s| s.op_flags = 1,
@@ -459,4 +478,243 @@ extern "C" fn io_spawn_test_clone_args(_t: *mut bindings::kunit) {
     check!(sqe::parse_clone_args(&args(&[]), 63) == Err(EINVAL));
     check!(sqe::parse_clone_args(&args(&[(0, cgroup)]), 80) == Err(EINVAL));
     check!(sqe::parse_clone_args(&args(&[(0, cgroup), (80, 1 << 31)]), 88) == Err(EINVAL));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_dup_sqe(_t: *mut bindings::kunit) {
+    let mut s = sqe();
+    s.fd = 7;
+    s.len = 1;
+    s.op_flags = bindings::IORING_DUP_CLOEXEC;
+    check!(matches!(sqe::dup_sqe(&s),
+        Ok(a) if a.fd == 7 && a.target == 1 && a.cloexec && !a.from_prev && !a.move_));
+    // The source comes from the request before: `fd` must be 0.
+    s.op_flags = bindings::IORING_DUP_FROM_PREV | bindings::IORING_DUP_MOVE;
+    check!(sqe::dup_sqe(&s) == Err(EINVAL));
+    s.fd = 0;
+    check!(matches!(sqe::dup_sqe(&s), Ok(a) if a.from_prev && a.move_ && !a.cloexec));
+    s.op_flags = 1 << 3;
+    check!(sqe::dup_sqe(&s) == Err(EINVAL));
+    let bad: [fn(&mut SqeFields); 8] = [
+        |s| s.off = 1,
+        |s| s.addr = 1,
+        |s| s.addr3 = 1,
+        |s| s.pad2 = 1,
+        |s| s.file_index = 1,
+        |s| s.ioprio = 1,
+        |s| s.buf_index = 1,
+        |s| s.personality = 1,
+    ];
+    for set in bad {
+        let mut s = sqe();
+        set(&mut s);
+        check!(sqe::dup_sqe(&s) == Err(EINVAL));
+    }
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_chdir_close_range_sqe(_t: *mut bindings::kunit) {
+    let mut s = sqe();
+    s.fd = -100;
+    s.addr = 0x1000;
+    check!(matches!(sqe::chdir_sqe(&s), Ok(a) if a.dfd == -100 && a.path == 0x1000));
+    s.len = 1;
+    check!(sqe::chdir_sqe(&s) == Err(EINVAL));
+    s.len = 0;
+    s.op_flags = 1;
+    check!(sqe::chdir_sqe(&s) == Err(EINVAL));
+
+    let mut s = sqe();
+    s.fd = 3;
+    s.len = u32::MAX;
+    check!(matches!(sqe::close_range_sqe(&s), Ok(a) if a.first == 3 && a.last == u32::MAX));
+    s.op_flags = bindings::CLOSE_RANGE_CLOEXEC;
+    check!(sqe::close_range_sqe(&s).is_ok());
+    // The child's table is its own: nothing to unshare.
+    s.op_flags = bindings::CLOSE_RANGE_UNSHARE;
+    check!(sqe::close_range_sqe(&s) == Err(EINVAL));
+    let mut s = sqe();
+    s.fd = 5;
+    s.len = 4;
+    check!(sqe::close_range_sqe(&s) == Err(EINVAL));
+    s.len = 5;
+    s.addr = 1;
+    check!(sqe::close_range_sqe(&s) == Err(EINVAL));
+}
+
+fn attr(fields: &[(usize, u64)]) -> [u8; SPAWN_ATTR_SIZE] {
+    let mut b = [0u8; SPAWN_ATTR_SIZE];
+    for &(off, v) in fields {
+        b[off..off + 8].copy_from_slice(&v.to_ne_bytes());
+    }
+    b
+}
+
+/// The first 8 bytes: `flags` and `pgid`, as the struct lays them out.
+fn head(flags: u32, pgid: i32) -> u64 {
+    let mut b = [0u8; 8];
+    b[..4].copy_from_slice(&flags.to_ne_bytes());
+    b[4..].copy_from_slice(&pgid.to_ne_bytes());
+    u64::from_ne_bytes(b)
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_spawn_attr(_t: *mut bindings::kunit) {
+    let pg = bindings::IORING_SPAWN_SETPGROUP;
+    let mask = bindings::IORING_SPAWN_SETSIGMASK;
+    let def = bindings::IORING_SPAWN_SETSIGDEF;
+
+    check!(sqe::parse_spawn_attr(&attr(&[])) == Ok(SpawnAttr::default()));
+    let a = sqe::parse_spawn_attr(&attr(&[(0, head(pg | mask | def, 77)), (8, 6), (24, 1)]));
+    check!(
+        a == Ok(SpawnAttr {
+            flags: pg | mask | def,
+            pgid: 77,
+            sigmask: 6,
+            sigdefault: 1
+        })
+    );
+    let all = sqe::SPAWN_ATTR_FLAGS;
+    check!(sqe::parse_spawn_attr(&attr(&[(0, head(all, 0))])).is_ok());
+
+    let einval: [&[(usize, u64)]; 10] = [
+        &[(0, head(1 << 5, 0))],        // unknown flag
+        &[(0, head(0, 5))],             // pgid without SETPGROUP
+        &[(0, head(pg, -1))],           // negative pgid
+        &[(8, 1)],                      // sigmask without its flag
+        &[(24, 1)],                     // sigdefault without its flag
+        &[(0, head(mask, 0)), (16, 1)], // signal 65 in the mask
+        &[(0, head(def, 0)), (32, 1)],  // signal 65 in sigdefault
+        &[(40, 1)],                     // resv[0]
+        &[(48, 1)],                     // resv[1]
+        &[(56, 1 << 63)],               // resv[2]
+    ];
+    for f in einval {
+        check!(sqe::parse_spawn_attr(&attr(f)) == Err(EINVAL));
+    }
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_run_passes_prev_fd(_t: *mut bindings::kunit) {
+    // OPENAT gives 5: the DUP after it is told 5. A NOP gives no fd, nor
+    // does a failed (hard-linked) OPENAT: the DUP after them is told -EBADF.
+    let log = Log::new();
+    let steps = [
+        Step(OPENAT, LINK, 5),
+        Step(OP_DUP, LINK, 1),
+        Step(OP_DUP, LINK, 2),
+        Step(NOP, LINK, 0),
+        Step(OP_DUP, LINK, EBADF),
+        Step(OPENAT, HARD, ENOENT),
+        Step(OP_DUP, 0, EBADF),
+    ];
+    check!(chain(&steps, &log).run(&never) == Outcome::Failed);
+    check!(log.is(&[
+        Ev::Ran(0),
+        Ev::PrevFd(1, 5),
+        Ev::Ran(1),
+        Ev::PrevFd(2, 1),
+        Ev::Ran(2),
+        Ev::Ran(3),
+        Ev::PrevFd(4, EBADF),
+        Ev::Ran(4),
+        Ev::Cancelled(5, ECANCELED),
+        Ev::Cancelled(6, ECANCELED),
+    ]));
+
+    let log = Log::new();
+    let steps = [Step(OPENAT, HARD, ENOENT), Step(OP_DUP, 0, EBADF)];
+    check!(chain(&steps, &log).run(&never) == Outcome::Failed);
+    check!(log.is(&[Ev::Ran(0), Ev::PrevFd(1, EBADF), Ev::Ran(1)]));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_vet_marks_chain_only(_t: *mut bindings::kunit) {
+    let log = Log::new();
+    let steps = [
+        Step(OP_CHDIR, LINK, 0),
+        Step(NOP, LINK, 0),
+        Step(OP_CLOSE_RANGE, LINK, 0),
+        Step(OPENAT, LINK, 3),
+        Step(OP_DUP, LINK, 0),
+        Step(OP_EXEC, 0, 0),
+    ];
+    let c = chain(&steps, &log).vet();
+    check!(c.is_ok());
+    check!(log.marked.get() == 0b110101);
+    drop(c);
+    check!(log.each_once(6));
+}
+
+/// Records the order in which attributes are applied; fails one on demand.
+struct FakeAttrOps {
+    log: RefCell<KVec<(u8, u64)>>,
+    fail: Option<(u8, Error)>,
+}
+
+impl FakeAttrOps {
+    fn new(fail: Option<(u8, Error)>) -> Self {
+        FakeAttrOps {
+            log: RefCell::new(KVec::new()),
+            fail,
+        }
+    }
+
+    fn did(&self, what: u8, arg: u64) -> Result {
+        let _ = self.log.borrow_mut().push((what, arg), GFP_KERNEL);
+        match self.fail {
+            Some((w, e)) if w == what => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl AttrOps for FakeAttrOps {
+    fn sigdefault(&self, set: u64) {
+        let _ = self.did(b'd', set);
+    }
+    fn sigmask(&self, set: u64) {
+        let _ = self.did(b'm', set);
+    }
+    fn setsid(&self) -> Result {
+        self.did(b's', 0)
+    }
+    fn setpgid(&self, pgid: i32) -> Result {
+        self.did(b'p', pgid as u64)
+    }
+    fn resetids(&self) -> Result {
+        self.did(b'r', 0)
+    }
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_attr_apply(_t: *mut bindings::kunit) {
+    let all = SpawnAttr {
+        flags: sqe::SPAWN_ATTR_FLAGS,
+        pgid: 9,
+        sigmask: 4,
+        sigdefault: 2,
+    };
+    // glibc's order.
+    let ops = FakeAttrOps::new(None);
+    check!(apply_attr(&all, &ops).is_ok());
+    check!(ops.log.borrow().as_slice() == [(b'd', 2), (b'm', 4), (b's', 0), (b'p', 9), (b'r', 0)]);
+    // Nothing asked, nothing done.
+    let ops = FakeAttrOps::new(None);
+    check!(apply_attr(&SpawnAttr::default(), &ops).is_ok());
+    check!(ops.log.borrow().is_empty());
+    // The first failure stops the rest and is the result.
+    let ops = FakeAttrOps::new(Some((b'p', EPERM)));
+    check!(apply_attr(&all, &ops).err() == Some(EPERM));
+    check!(ops.log.borrow().len() == 4);
+
+    // The child then aborts its chain: the first request carries the
+    // error, the rest are cancelled, nothing runs.
+    let log = Log::new();
+    let steps = [Step(OPENAT, LINK, 3), Step(OP_EXEC, 0, 0)];
+    check!(chain(&steps, &log).abort(EPERM.to_errno()) == Outcome::Failed);
+    check!(log.is(&[
+        Ev::Cancelled(0, EPERM.to_errno()),
+        Ev::Cancelled(1, ECANCELED)
+    ]));
 }

@@ -12,8 +12,12 @@
  *   argv[<i>]=<string>   (one per argument)
  *   env=<string>         (one per environment string, in order)
  *   fd=<n>               (one per open descriptor in 0..63)
+ *   link=<n>:<target>    (its /proc/self/fd link, for each of them)
  *   cwd=<path>           umask=<4 octal digits>
  *   blocked=<signo>      (one per blocked signal)
+ *   ignored=<signo>      (one per signal whose disposition is SIG_IGN)
+ *   pgid=<pgid>          sid=<sid>
+ *   uid=<r>,<e>,<s>      gid=<r>,<e>,<s>
  *   nofile=<soft RLIMIT_NOFILE or "inf">
  *   cgroup=<cgroup2 path> (when /proc/self/cgroup has a "0::" line)
  *   end
@@ -90,6 +94,31 @@ static void put_cgroup(void)
 	fclose(f);
 }
 
+/* Where fd @fd points, if it is open (scanned after the fd list). */
+static void put_link(int fd)
+{
+	char path[32], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return;
+	target[n] = '\0';
+	put("link=%d:%s\n", fd, target);
+}
+
+static void put_ids(void)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (!getresuid(&ru, &eu, &su))
+		put("uid=%u,%u,%u\n", ru, eu, su);
+	if (!getresgid(&rg, &eg, &sg))
+		put("gid=%u,%u,%u\n", rg, eg, sg);
+}
+
 int main(int argc, char **argv)
 {
 	int report_fd = -1, exit_code = 0;
@@ -125,6 +154,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < MAX_FD_SCAN; i++)
 		if (fcntl(i, F_GETFD) != -1)
 			put("fd=%d\n", i);
+	for (i = 0; i < MAX_FD_SCAN; i++)
+		put_link(i);
 
 	put("pid=%d\n", getpid());
 	put("ppid=%d\n", getppid());
@@ -148,6 +179,16 @@ int main(int argc, char **argv)
 	for (i = 1; i < NSIG; i++)
 		if (sigismember(&blocked, i) == 1)
 			put("blocked=%d\n", i);
+
+	for (i = 1; i < NSIG; i++) {
+		struct sigaction sa;
+
+		if (!sigaction(i, NULL, &sa) && sa.sa_handler == SIG_IGN)
+			put("ignored=%d\n", i);
+	}
+	put("pgid=%d\n", getpgrp());
+	put("sid=%d\n", getsid(0));
+	put_ids();
 
 	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
 		if (rl.rlim_cur == RLIM_INFINITY)

@@ -442,4 +442,45 @@ static inline void prep_read(struct io_uring_sqe *sqe, int fd, void *buf,
 	sqe->off = -1ULL;	/* current position */
 }
 
+/* dup2(@fd, @target) in the child; IORING_DUP_* in @flags. */
+static inline void prep_dup(struct io_uring_sqe *sqe, int fd,
+			    unsigned int target, unsigned int flags)
+{
+	sqe->opcode = IORING_OP_DUP;
+	sqe->fd = fd;
+	sqe->len = target;
+	sqe->rw_flags = flags;	/* dup_flags */
+}
+
+/* chdir(@path) relative to @dfd; fchdir(@dfd) when @path is NULL. */
+static inline void prep_chdir(struct io_uring_sqe *sqe, int dfd,
+			      const char *path)
+{
+	sqe->opcode = IORING_OP_CHDIR;
+	sqe->fd = dfd;
+	sqe->addr = (__u64)(unsigned long)path;
+}
+
+static inline void prep_close_range(struct io_uring_sqe *sqe,
+				    unsigned int first, unsigned int last,
+				    unsigned int flags)
+{
+	sqe->opcode = IORING_OP_CLOSE_RANGE;
+	sqe->fd = (int)first;
+	sqe->len = last;
+	sqe->rw_flags = flags;	/* close_range_flags */
+}
+
+/* Point a prepared CLONE at a struct io_uring_spawn_attr. */
+static inline void prep_clone_attr(struct io_uring_sqe *sqe, const void *attr)
+{
+	sqe->addr2 = (__u64)(unsigned long)attr;
+}
+
+/* Bit (n - 1) of an io_uring_spawn_attr signal set is signal n. */
+static inline void spawn_sigset_add(__u64 set[2], int sig)
+{
+	set[(sig - 1) / 64] |= 1ULL << ((sig - 1) % 64);
+}
+
 #endif /* SPAWN_RING_H */

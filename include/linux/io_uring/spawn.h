@@ -14,6 +14,7 @@
 #include <linux/sched/task.h>
 #include <linux/signal.h>
 #include <linux/types.h>
+#include <uapi/linux/close_range.h>
 #include <uapi/linux/io_uring.h>
 
 struct io_kiocb;
@@ -64,10 +65,28 @@ void io_spawn_req_cancel(struct io_kiocb *req, int res);
 
 bool io_spawn_fatal_signal_pending(void);
 
+/* What the child does for the chain-only opcodes and the spawn attributes. */
+int io_spawn_do_dup(int fd, unsigned int target, bool cloexec, bool move);
+int io_spawn_do_chdir(int dfd, const char __user *path);
+int io_spawn_do_fchdir(int fd);
+int io_spawn_do_close_range(unsigned int first, unsigned int last,
+			    unsigned int flags);
+void io_spawn_set_sigdefault(u64 set);
+void io_spawn_set_sigmask(u64 set);
+int io_spawn_setsid(void);
+int io_spawn_setpgid(pid_t pgid);
+int io_spawn_resetids(void);
+
 /* Opcode handlers, implemented in Rust. */
 int io_clone_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);
 int io_clone(struct io_kiocb *req, unsigned int issue_flags);
 int io_exec_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);
 int io_exec(struct io_kiocb *req, unsigned int issue_flags);
+int io_dup_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);
+int io_dup(struct io_kiocb *req, unsigned int issue_flags);
+int io_chdir_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);
+int io_chdir(struct io_kiocb *req, unsigned int issue_flags);
+int io_close_range_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);
+int io_close_range(struct io_kiocb *req, unsigned int issue_flags);
 
 #endif /* _LINUX_IO_URING_SPAWN_H */
