@@ -19,6 +19,14 @@ make -s -C "$KSRC/tools/testing/selftests" TARGETS="$KSFT_TARGETS" \
 	O="$BUILD/kselftest-build" KHDR_INCLUDES="-isystem $hdr" \
 	INSTALL_PATH="$BUILD/kselftest" -j"$JOBS" install >"$BUILD/kselftest-build.log" 2>&1 ||
 	{ tail -30 "$BUILD/kselftest-build.log"; die "kselftest build failed"; }
+# The selftests' install goes on past a target that failed to build.
+for t in $KSFT_TARGETS; do
+	[ -d "$BUILD/kselftest/$t" ] ||
+		{ grep -B2 -A6 -E 'error|warning' "$BUILD/kselftest-build.log" | head -40
+		  die "kselftest target $t did not build"; }
+done
+! grep -E '(error|warning):' "$BUILD/kselftest-build.log" ||
+	die "kselftests build with warnings (see $BUILD/kselftest-build.log)"
 # Cases that cannot pass in this guest, with the reason; each is named here.
 #  clone3_cap_checkpoint_restore: libcap cannot raise CAP_CHECKPOINT_RESTORE
 #  in the virtme-ng guest (capset fails), unrelated to this series.

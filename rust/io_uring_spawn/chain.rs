@@ -29,6 +29,8 @@ pub(crate) trait ChainReq: Sized {
     /// Tells this request which fd the request before it returned
     /// (`-EBADF` for none), for `IORING_DUP_FROM_PREV`.
     fn set_prev_fd(&mut self, fd: i32);
+    /// For an EXEC: what the child's seccomp filters say of it.
+    fn exec_verdict(&self) -> Verdict;
     /// Issues the request in the current task, completes it and returns its
     /// result.
     fn run(self) -> i32;
@@ -79,6 +81,48 @@ pub(crate) enum Outcome {
     Execd,
     /// The chain ended without a successful EXEC: the child must exit.
     Failed,
+    /// Seccomp said to kill the task that would exec: the child dies of
+    /// `SIGSYS`.
+    Killed,
+}
+
+/// What the child's seccomp filters say of an EXEC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Allow,
+    /// The EXEC fails with this errno without being tried.
+    Fail(i32),
+    Kill,
+}
+
+const MAX_ERRNO: u32 = 4095;
+
+/// The verdict on an exec from a `SECCOMP_RET_*` value. The exec is not a
+/// system call made from user space: there is no syscall to skip with a
+/// tracer's or a supervisor's say, nor a user context to deliver a
+/// `SIGSYS` to, so those actions refuse it with `-EPERM`. A
+/// `SECCOMP_RET_ERRNO` of 0 would report success without an exec: it is
+/// `-EPERM` too. Unknown actions kill, as seccomp does.
+pub(crate) fn verdict_of(ret: u32) -> Verdict {
+    let data = ret & bindings::SECCOMP_RET_DATA;
+    match ret & bindings::SECCOMP_RET_ACTION_FULL {
+        bindings::SECCOMP_RET_ALLOW | bindings::SECCOMP_RET_LOG => Verdict::Allow,
+        bindings::SECCOMP_RET_ERRNO if data != 0 => Verdict::Fail(-(data.min(MAX_ERRNO) as i32)),
+        bindings::SECCOMP_RET_ERRNO
+        | bindings::SECCOMP_RET_TRACE
+        | bindings::SECCOMP_RET_USER_NOTIF
+        | bindings::SECCOMP_RET_TRAP => Verdict::Fail(-(bindings::EPERM as i32)),
+        _ => Verdict::Kill,
+    }
+}
+
+/// The stricter of two verdicts.
+pub(crate) fn stricter(a: Verdict, b: Verdict) -> Verdict {
+    match (a, b) {
+        (Verdict::Kill, _) | (_, Verdict::Kill) => Verdict::Kill,
+        (Verdict::Fail(e), _) | (_, Verdict::Fail(e)) => Verdict::Fail(e),
+        _ => Verdict::Allow,
+    }
 }
 
 /// The requests linked after a CLONE, in order.
@@ -158,7 +202,21 @@ impl<R: ChainReq> Chain<R> {
             if op == OP_DUP {
                 req.set_prev_fd(prev_fd);
             }
-            let res = req.run();
+            let res = if exec {
+                match req.exec_verdict() {
+                    Verdict::Allow => req.run(),
+                    Verdict::Fail(err) => {
+                        req.cancel(err);
+                        err
+                    }
+                    Verdict::Kill => {
+                        req.cancel(-(bindings::EPERM as i32));
+                        return Outcome::Killed;
+                    }
+                }
+            } else {
+                req.run()
+            };
             prev_fd = if res >= 0 && RETURNS_FD.contains(&(op as u32)) {
                 res
             } else {

@@ -186,7 +186,9 @@ unsafe extern "C" fn child_main(arg: *mut c_void) -> c_int {
         // ret_from_fork takes us to user space with the registers the exec
         // set up.
         Outcome::Execd => 0,
-        Outcome::Failed => exit_unspawned(),
+        Outcome::Failed => exit_unspawned(UNSPAWNED_STATUS),
+        // As SECCOMP_RET_KILL_* on the execve(2) would have.
+        Outcome::Killed => exit_unspawned(bindings::SIGSYS as c_int),
     }
 }
 
@@ -270,10 +272,10 @@ pub(crate) const UNSPAWNED_STATUS: c_int = 127 << 8;
 /// it must not return to user space. A fatal signal (say, SIGKILL, or the
 /// SIGSEGV of an exec that failed past its point of no return) already set
 /// the group's exit code, which `do_group_exit` then reports instead.
-fn exit_unspawned() -> ! {
+fn exit_unspawned(code: c_int) -> ! {
     // SAFETY: FFI call; ends the current task, which holds no locks and owns
     // nothing any more (the chain was completed before we got here).
-    unsafe { bindings::do_group_exit(UNSPAWNED_STATUS) }
+    unsafe { bindings::do_group_exit(code) }
 }
 
 pub(crate) fn exec_prep(req: &mut ReqRef<'_>, sqe: &SqeFields) -> Result {

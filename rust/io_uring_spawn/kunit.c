@@ -29,6 +29,8 @@ static struct kunit_case io_spawn_cases[] = {
 	KUNIT_CASE(io_spawn_test_run_passes_prev_fd),
 	KUNIT_CASE(io_spawn_test_vet_marks_chain_only),
 	KUNIT_CASE(io_spawn_test_attr_apply),
+	KUNIT_CASE(io_spawn_test_seccomp_verdict),
+	KUNIT_CASE(io_spawn_test_run_seccomp),
 	{}
 };
 

@@ -26,5 +26,7 @@ void io_spawn_test_spawn_attr(struct kunit *test);
 void io_spawn_test_run_passes_prev_fd(struct kunit *test);
 void io_spawn_test_vet_marks_chain_only(struct kunit *test);
 void io_spawn_test_attr_apply(struct kunit *test);
+void io_spawn_test_seccomp_verdict(struct kunit *test);
+void io_spawn_test_run_seccomp(struct kunit *test);
 
 #endif

@@ -10,7 +10,8 @@
 use core::{ffi::c_void, marker::PhantomData, mem::ManuallyDrop, ptr::NonNull};
 use kernel::bindings;
 
-use crate::chain::ChainReq;
+use crate::chain::{stricter, verdict_of, ChainReq, Verdict};
+use crate::child::ExecCmd;
 use crate::sqe::SqeFields;
 
 /// `-ECANCELED`: the kernel crate has no constant for it.
@@ -320,6 +321,31 @@ impl ChainReq for Req {
         if let Some(head) = unsafe { chain_head(self.raw()) } {
             head.prev_fd = fd;
         }
+    }
+
+    fn exec_verdict(&self) -> Verdict {
+        debug_assert_eq!(self.opcode(), OP_EXEC);
+        // SAFETY: we own the request, an EXEC, which was prepared (a failed
+        // ->prep() fails the whole link before the CLONE is issued), so its
+        // command data is an `ExecCmd`; we only read it.
+        let a = unsafe { &*bindings::io_spawn_req_cmd(self.raw()).cast::<ExecCmd>() }.args;
+        // The EXEC stands in for execve(2) and execveat(2) alike: a filter
+        // that refuses either refuses it.
+        let ask = |at| {
+            // SAFETY: FFI call; the pointers are only handed to the filters
+            // as numbers.
+            verdict_of(unsafe {
+                bindings::io_spawn_seccomp_verdict(
+                    at,
+                    a.dfd,
+                    a.filename,
+                    a.argv,
+                    a.envp,
+                    a.flags as i32,
+                )
+            })
+        };
+        stricter(ask(false), ask(true))
     }
 
     fn run(self) -> i32 {

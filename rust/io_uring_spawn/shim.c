@@ -14,7 +14,9 @@
 #include <linux/io_uring/spawn.h>
 #include <linux/namei.h>
 #include <linux/sched/signal.h>
+#include <linux/seccomp.h>
 #include <linux/syscalls.h>
+#include <asm/syscall.h>
 
 #include "../io_uring.h"
 #include "../refs.h"
@@ -278,4 +280,30 @@ int io_spawn_resetids(void)
 	if (!ret)
 		ret = __sys_setresgid(-1, from_kgid_munged(ns, current_gid()), -1);
 	return ret;
+}
+
+/*
+ * What the child's seccomp filters say of an exec with these arguments,
+ * seen as execve(2) or, with @at, as execveat(2).
+ */
+u32 io_spawn_seccomp_verdict(bool at, int dfd, u64 filename, u64 argv,
+			     u64 envp, int flags)
+{
+	struct seccomp_data sd = {
+		.nr = at ? __NR_execveat : __NR_execve,
+		.arch = syscall_get_arch(current),
+	};
+
+	if (at) {
+		sd.args[0] = dfd;
+		sd.args[1] = filename;
+		sd.args[2] = argv;
+		sd.args[3] = envp;
+		sd.args[4] = flags;
+	} else {
+		sd.args[0] = filename;
+		sd.args[1] = argv;
+		sd.args[2] = envp;
+	}
+	return seccomp_verdict(&sd);
 }

@@ -10,7 +10,7 @@
 use core::cell::{Cell, RefCell};
 use kernel::{bindings, prelude::*};
 
-use crate::chain::{refusal, Chain, ChainReq, Outcome};
+use crate::chain::{refusal, stricter, verdict_of, Chain, ChainReq, Outcome, Verdict};
 use crate::child::{apply_attr, start, AttrOps, Spawn, Spawner};
 use crate::req::{
     ReqFlags, CHAIN_ONLY, EBADF, ECANCELED, EOPNOTSUPP, OP_CHDIR, OP_CLOSE_RANGE, OP_DUP, OP_EXEC,
@@ -145,6 +145,17 @@ impl ChainReq for FakeReq<'_> {
         self.log.push(Ev::PrevFd(self.id, fd));
     }
 
+    fn exec_verdict(&self) -> Verdict {
+        let flags = self.steps[self.id].1;
+        if flags & SECCOMP_KILL != 0 {
+            Verdict::Kill
+        } else if flags & SECCOMP_EACCES != 0 {
+            Verdict::Fail(EACCES)
+        } else {
+            Verdict::Allow
+        }
+    }
+
     fn run(self) -> i32 {
         self.log.push(Ev::Ran(self.id));
         self.steps[self.id].2
@@ -157,6 +168,9 @@ impl ChainReq for FakeReq<'_> {
 
 const LINK: u32 = ReqFlags::LINK;
 const HARD: u32 = ReqFlags::HARDLINK;
+/// Fake-only flags: what the seccomp filters say of this EXEC.
+const SECCOMP_KILL: u32 = 1 << 20;
+const SECCOMP_EACCES: u32 = 1 << 21;
 
 fn never() -> bool {
     false
@@ -716,5 +730,49 @@ extern "C" fn io_spawn_test_attr_apply(_t: *mut bindings::kunit) {
     check!(log.is(&[
         Ev::Cancelled(0, EPERM.to_errno()),
         Ev::Cancelled(1, ECANCELED)
+    ]));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_seccomp_verdict(_t: *mut bindings::kunit) {
+    let eperm = -(bindings::EPERM as i32);
+    check!(verdict_of(bindings::SECCOMP_RET_ALLOW) == Verdict::Allow);
+    check!(verdict_of(bindings::SECCOMP_RET_LOG) == Verdict::Allow);
+    check!(verdict_of(bindings::SECCOMP_RET_ERRNO | 13) == Verdict::Fail(EACCES));
+    // Capped at MAX_ERRNO; 0 would be a success without an exec.
+    check!(verdict_of(bindings::SECCOMP_RET_ERRNO | 0xffff) == Verdict::Fail(-4095));
+    check!(verdict_of(bindings::SECCOMP_RET_ERRNO) == Verdict::Fail(eperm));
+    check!(verdict_of(bindings::SECCOMP_RET_TRACE | 5) == Verdict::Fail(eperm));
+    check!(verdict_of(bindings::SECCOMP_RET_USER_NOTIF) == Verdict::Fail(eperm));
+    check!(verdict_of(bindings::SECCOMP_RET_TRAP) == Verdict::Fail(eperm));
+    check!(verdict_of(bindings::SECCOMP_RET_KILL_THREAD) == Verdict::Kill);
+    check!(verdict_of(bindings::SECCOMP_RET_KILL_PROCESS) == Verdict::Kill);
+    check!(verdict_of(0x1234_0000) == Verdict::Kill);
+    check!(stricter(Verdict::Allow, Verdict::Fail(EACCES)) == Verdict::Fail(EACCES));
+    check!(stricter(Verdict::Fail(EACCES), Verdict::Kill) == Verdict::Kill);
+    check!(stricter(Verdict::Allow, Verdict::Allow) == Verdict::Allow);
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_run_seccomp(_t: *mut bindings::kunit) {
+    // A refused EXEC is a failed step: not run, its errno, the hard link
+    // goes on to the next candidate.
+    let log = Log::new();
+    let steps = [Step(OP_EXEC, HARD | SECCOMP_EACCES, 0), Step(OP_EXEC, 0, 0)];
+    check!(chain(&steps, &log).run(&never) == Outcome::Execd);
+    check!(log.is(&[Ev::Cancelled(0, EACCES), Ev::Ran(1)]));
+
+    // A kill verdict ends the chain there: nothing more runs.
+    let log = Log::new();
+    let steps = [
+        Step(NOP, LINK, 0),
+        Step(OP_EXEC, HARD | SECCOMP_KILL, 0),
+        Step(OP_EXEC, 0, 0),
+    ];
+    check!(chain(&steps, &log).run(&never) == Outcome::Killed);
+    check!(log.is(&[
+        Ev::Ran(0),
+        Ev::Cancelled(1, -(bindings::EPERM as i32)),
+        Ev::Cancelled(2, ECANCELED)
     ]));
 }

@@ -398,7 +398,7 @@ int main(int argc, char **argv)
 	}
 	/* Inherited by every child: the one descriptor bench_child uses. */
 	fcntl(TS_FD, F_SETFD, 0);
-	/* Bit 16 and opcodes 58/59 mean io_uring_spawn only on 6.12. */
+	/* Opcodes 58 and up mean io_uring_spawn only on 6.12 with the bit. */
 	if (ring_init(&ring, 64, 0, 0) || !(ring.features & IORING_FEAT_SPAWN) ||
 	    uname(&u) || strncmp(u.release, "6.12.", 5))
 		methods[5].why = "kernel without io_uring_spawn";

@@ -39,7 +39,7 @@
 #define IORING_OP_EXEC		59
 #endif
 #ifndef IORING_FEAT_SPAWN
-#define IORING_FEAT_SPAWN	0x10000U	/* bit 16 */
+#define IORING_FEAT_SPAWN	0x80000000U	/* bit 31 */
 #endif
 
 /* Older installed headers: the tests only need the values. */
@@ -440,6 +440,13 @@ static inline void prep_read(struct io_uring_sqe *sqe, int fd, void *buf,
 	sqe->addr = (__u64)(unsigned long)buf;
 	sqe->len = len;
 	sqe->off = -1ULL;	/* current position */
+}
+
+/* IORING_OP_ASYNC_CANCEL of the request with @user_data. */
+static inline void prep_cancel(struct io_uring_sqe *sqe, __u64 user_data)
+{
+	sqe->opcode = IORING_OP_ASYNC_CANCEL;
+	sqe->addr = user_data;
 }
 
 /* dup2(@fd, @target) in the child; IORING_DUP_* in @flags. */

@@ -12,6 +12,7 @@
 #include <linux/binfmts.h>
 #include <linux/fcntl.h>
 #include <linux/sched/task.h>
+#include <linux/seccomp.h>
 #include <linux/signal.h>
 #include <linux/types.h>
 #include <uapi/linux/close_range.h>
@@ -76,6 +77,8 @@ void io_spawn_set_sigmask(u64 set);
 int io_spawn_setsid(void);
 int io_spawn_setpgid(pid_t pgid);
 int io_spawn_resetids(void);
+u32 io_spawn_seccomp_verdict(bool at, int dfd, u64 filename, u64 argv,
+			     u64 envp, int flags);
 
 /* Opcode handlers, implemented in Rust. */
 int io_clone_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);

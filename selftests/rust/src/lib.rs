@@ -10,7 +10,7 @@ use std::os::raw::c_char;
 /// The series' opcodes and feature bit (6.12 numbering).
 pub const IORING_OP_CLONE: u8 = 58;
 pub const IORING_OP_EXEC: u8 = 59;
-pub const IORING_FEAT_SPAWN: u32 = 1 << 16;
+pub const IORING_FEAT_SPAWN: u32 = 1 << 31;
 
 /// `struct io_uring_sqe`, laid out as in the UAPI header.
 #[repr(C)]
