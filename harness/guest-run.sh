@@ -10,10 +10,17 @@ out=$1 ksft=${2:-$BUILD/kselftest} inject=${3:-}
 rm -rf "$out" && mkdir -p "$out"
 envs=(--env "RESULTS=$out" --env "KSFT_DIR=$ksft" --env "RUST_TESTS=$BUILD/rust-tests"
       --env "INJECT=$inject" --env "KUNIT_CANARY=$BUILD/canary/kunit_canary.ko")
+layers=(--kselftest --rust)
+# The harness self-test (INJECT) needs only the layers it checks.
+if [ -z "$inject" ]; then
+	envs+=(--env "USERSPACE_DIR=$BUILD/userspace" --env "USERSPACE_SRC=$ROOT/selftests/userspace"
+	       --env "DOCTESTS_DIR=$BUILD/doctests")
+	layers+=(--userspace --doctests)
+fi
 rc=0
 RESULTS=$out "$ROOT/harness/vm.sh" --timeout "${GUEST_TIMEOUT:-2400}" --rwdir "$out" \
 	"${envs[@]}" -- "$ROOT/harness/guest/run-tests.sh" || rc=$?
-python3 "$ROOT/harness/verdict.py" guest "$out" "$KSRC" --kselftest --rust
+python3 "$ROOT/harness/verdict.py" guest "$out" "$KSRC" "${layers[@]}"
 if [ $rc != 0 ]; then
 	case $rc in
 	124) msg="guest timed out (hang)" ;;

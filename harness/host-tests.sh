@@ -8,8 +8,11 @@ export CARGO_TARGET_DIR=$BUILD/cargo
 
 # Unit tests only: the integration tests need the patched kernel and run in
 # the guest.
-cargo test --manifest-path "$ROOT/selftests/rust/Cargo.toml" --release --lib \
-	2>&1 | tee "$BUILD/host-cargo.log" | grep -E '^test |test result' || true
+{
+	cargo test --manifest-path "$ROOT/selftests/rust/Cargo.toml" --release --lib 2>&1
+	CARGO_TARGET_DIR=$BUILD/cargo-spawn cargo test --locked --release --lib \
+		--manifest-path "$ROOT/samples/rust/io-uring-spawn/Cargo.toml" 2>&1
+} | tee "$BUILD/host-cargo.log" | grep -E '^test |test result' || true
 python3 - "$BUILD/host-cargo.log" "$sum/host-cargo.json" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()

@@ -21,6 +21,8 @@ rs_kernel=("$ROOT"/rust/io_uring_spawn/*.rs)
 gate "rustfmt (kernel)" /usr/bin/rustfmt --edition 2021 --check \
 	--config-path "$KSRC/.rustfmt.toml" "${rs_kernel[@]}"
 gate "rustfmt (userspace)" cargo fmt --manifest-path "$ROOT/selftests/rust/Cargo.toml" --check
+gate "rustfmt (io-uring-spawn crate)" cargo fmt \
+	--manifest-path "$ROOT/samples/rust/io-uring-spawn/Cargo.toml" --check
 
 # Kernel clippy through kbuild, as CLIPPY=1 does, for this series' crate.
 clippy_kernel() {
@@ -32,10 +34,17 @@ clippy_kernel() {
 gate "clippy (kernel, CLIPPY=1)" clippy_kernel
 gate "clippy (userspace)" env CARGO_TARGET_DIR="$BUILD/cargo" cargo clippy \
 	--manifest-path "$ROOT/selftests/rust/Cargo.toml" --release --all-targets -- -D warnings
+gate "clippy (io-uring-spawn crate)" env CARGO_TARGET_DIR="$BUILD/cargo-spawn" cargo clippy \
+	--manifest-path "$ROOT/samples/rust/io-uring-spawn/Cargo.toml" --locked --release \
+	--all-targets -- -D warnings
+gate "rustdoc (io-uring-spawn crate)" env CARGO_TARGET_DIR="$BUILD/cargo-spawn" \
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked \
+	--manifest-path "$ROOT/samples/rust/io-uring-spawn/Cargo.toml"
 
 cp=("$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types)
 c_files=("$ROOT"/rust/io_uring_spawn/*.[ch] "$ROOT"/include/linux/io_uring/*.h
-	 "$ROOT"/selftests/kselftest/*.[ch] "$ROOT"/samples/*/*.c)
+	 "$ROOT"/selftests/kselftest/*.[ch] "$ROOT"/samples/*/*.[ch]
+	 "$ROOT"/selftests/userspace/*.c)
 checkpatch_files() {
 	local f bad=0
 	for f in "${c_files[@]}"; do

@@ -46,6 +46,35 @@ for line in sys.stdin:
 	while read -r exe; do cp "$exe" "$BUILD/rust-tests/"; done
 [ -n "$(ls "$BUILD/rust-tests")" ] || { cat "$BUILD/cargo-build.log"; die "no Rust test binaries"; }
 
+# The Command-like crate: its tests join the Rust layer; its doc examples
+# are built here (rustdoc's --persist-doctests, unstable, hence
+# RUSTC_BOOTSTRAP) and run in the guest, where the kernel can spawn.
+log "building the io-uring-spawn crate's tests and doc examples"
+crate=$ROOT/samples/rust/io-uring-spawn
+export CARGO_TARGET_DIR=$BUILD/cargo-spawn
+cargo test --manifest-path "$crate/Cargo.toml" --locked --release --no-run \
+	--message-format=json 2>"$BUILD/cargo-spawn-build.log" |
+	python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        print(m["executable"])' |
+	while read -r exe; do cp "$exe" "$BUILD/rust-tests/spawn-crate-$(basename "$exe")"; done
+ls "$BUILD"/rust-tests/spawn-crate-* >/dev/null 2>&1 ||
+	{ tail -30 "$BUILD/cargo-spawn-build.log"; die "no io-uring-spawn test binaries"; }
+rm -rf "$BUILD/doctests"
+RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-Zunstable-options --persist-doctests $BUILD/doctests --no-run -Cdebuginfo=0" \
+	cargo test --manifest-path "$crate/Cargo.toml" --locked --doc \
+	>"$BUILD/doctests-build.log" 2>&1 ||
+	{ tail -30 "$BUILD/doctests-build.log"; die "io-uring-spawn doc examples did not build"; }
+ls "$BUILD"/doctests/*/rust_out >/dev/null 2>&1 || die "no doc example binaries"
+
+log "building the posix_spawn library, its preload object and their tests"
+make -s -C "$ROOT/selftests/userspace" O="$BUILD/userspace" UAPI="$hdr" \
+	>"$BUILD/userspace-build.log" 2>&1 ||
+	{ tail -30 "$BUILD/userspace-build.log"; die "posix_spawn library or its tests failed to build"; }
+
 log "building samples"
 mkdir -p "$BUILD/samples"
 cc -O2 -Wall -Wextra -Werror -isystem "$hdr" -o "$BUILD/samples/uring_info" \

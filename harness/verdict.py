@@ -117,11 +117,13 @@ TAP_TOP = re.compile(r"^(not ok|ok) \d+ (.*?)(?:\s+#\s*(\w*).*)?$")
 TAP_SUB = re.compile(r"^#\s+(not ok|ok) \d+ (.*?)(?:\s+#\s*(\w*).*)?$")
 
 
-def tap_counts(tap_text):
-    """Count kselftest results. A binary that reports its own cases (the
+def tap_counts(tap_text, what="kselftest"):
+    """Count TAP results. A binary that reports its own cases (the
     kselftest harness prints them as '# ok N name') counts by its cases; a
     binary without cases counts as one. A binary that failed counts as a
-    failure even when all its cases passed (it crashed or timed out)."""
+    failure even when all its cases passed (it crashed or timed out).
+    "# SKIP" is a skip; "# TODO" (a known, documented difference) is a
+    skip too, never a pass."""
     passed = failed = skipped = 0
     problems = []
     sub = []
@@ -143,17 +145,33 @@ def tap_counts(tap_text):
                     passed += 1
                 else:
                     failed += 1
-                    problems.append("kselftest case failed: %s: %s" % (name, s_name))
-        if status == "not ok" and directive != "SKIP" and not sub_fail:
+                    problems.append("%s case failed: %s: %s" % (what, name, s_name))
+        if status == "not ok" and directive not in ("SKIP", "TODO") and not sub_fail:
             failed += 1
-            problems.append("kselftest failed: " + name)
+            problems.append("%s failed: %s" % (what, name))
         elif not sub:
-            if directive == "SKIP":
+            if directive in ("SKIP", "TODO"):
                 skipped += 1
             elif status == "ok":
                 passed += 1
         sub = []
     return passed, failed, skipped, problems
+
+
+def tap_layer(results, out, layer, tap_name, rc_name, what):
+    """One guest layer from a TAP file and the exit status of its runner."""
+    tap = read(os.path.join(results, tap_name))
+    if tap is None:
+        write_summary(out, layer, 0, 1, 0, ["no %s output" % what])
+        return
+    p, f, s, probs = tap_counts(tap, what)
+    rc = (read(os.path.join(results, rc_name)) or "").strip() if rc_name else "0"
+    if rc not in ("", "0") and not f:
+        f += 1
+        probs.append("%s exited with status %s" % (what, rc))
+    if p + f + s == 0:
+        f, probs = 1, ["%s output has no results" % what]
+    write_summary(out, layer, p, f, s, probs)
 
 
 LIBTEST_CASE = re.compile(r"^test (\S+) \.\.\. (ok|FAILED|ignored)")
@@ -196,7 +214,8 @@ def read(path):
         return None
 
 
-def guest(results, ksrc, expect_kselftest, expect_rust):
+def guest(results, ksrc, expect_kselftest, expect_rust, expect_userspace=False,
+          expect_doctests=False):
     out = os.path.join(results, "summary")
     dmesg = os.path.join(results, "dmesg.log")
     console = read(os.path.join(results, "console.log")) or ""
@@ -230,6 +249,11 @@ def guest(results, ksrc, expect_kselftest, expect_rust):
             if p + f + s == 0:
                 f, probs = 1, ["kselftest output has no results"]
             write_summary(out, "guest-kselftest", p, f, s, probs)
+    if expect_userspace:
+        tap_layer(results, out, "guest-userspace", "userspace.tap", "userspace.rc",
+                  "userspace test")
+    if expect_doctests:
+        tap_layer(results, out, "guest-doctests", "doctests.tap", None, "doc example")
     if expect_rust:
         log = read(os.path.join(results, "rust-tests.log"))
         rc = read(os.path.join(results, "rust-tests.rc")) or ""
@@ -275,7 +299,8 @@ def total(dirs, label):
 def main(argv):
     if len(argv) >= 3 and argv[1] == "guest":
         flags = argv[4:] if len(argv) > 4 else []
-        guest(argv[2], argv[3], "--kselftest" in flags, "--rust" in flags)
+        guest(argv[2], argv[3], "--kselftest" in flags, "--rust" in flags,
+              "--userspace" in flags, "--doctests" in flags)
         return 0
     if len(argv) >= 6 and argv[1] == "summary":
         write_summary(argv[2], argv[3], int(argv[4]), int(argv[5]), 0, argv[6:])

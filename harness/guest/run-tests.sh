@@ -3,6 +3,8 @@
 # $RESULTS (a --rwdir); the host decides pass or fail from those files.
 #   $KSFT_DIR       installed kselftests (run_kselftest.sh)
 #   $RUST_TESTS     directory of Rust userspace test binaries
+#   $USERSPACE_DIR  built posix_spawn library tests ($USERSPACE_SRC: sources)
+#   $DOCTESTS_DIR   the io-uring-spawn crate's doc example binaries
 #   $INJECT         harness self-test only: kunit,warn (comma list)
 set -u
 cd "$RESULTS" || exit 1
@@ -36,6 +38,32 @@ if [ -n "${RUST_TESTS:-}" ]; then
 		"$t" --test-threads=1 >>rust-tests.log 2>&1
 		echo "$(basename "$t") $?" >>rust-tests.rc
 	done
+fi
+
+if [ -n "${USERSPACE_DIR:-}" ]; then
+	# The posix_spawn library against glibc; GNU make and Rust's Command
+	# through its preload object.
+	"$USERSPACE_SRC/run.sh" "$USERSPACE_DIR" >userspace.tap 2>&1
+	echo $? >userspace.rc
+fi
+
+if [ -n "${DOCTESTS_DIR:-}" ]; then
+	# The io-uring-spawn crate's doc examples, one binary each, each run
+	# in a scratch directory (the build tree is read-only here).
+	n=0
+	: >doctests.log
+	for bin in "$DOCTESTS_DIR"/*/rust_out; do
+		n=$((n + 1))
+		name=$(basename "$(dirname "$bin")")
+		dir=$(mktemp -d)
+		if (cd "$dir" && "$bin") >>doctests.log 2>&1; then
+			echo "ok $n $name"
+		else
+			echo "not ok $n $name"
+		fi
+		rm -rf "$dir"
+	done >doctests.tap
+	echo "1..$n" >>doctests.tap
 fi
 
 if [ -f /sys/kernel/debug/kmemleak ]; then
