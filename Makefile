@@ -2,11 +2,12 @@
 #   make run      set up, build, boot the kernel in virtme-ng, run the demo
 #   make check    every test layer; DEBUG=1 for KASAN/lockdep/kmemleak
 #   make bench    spawn latency and throughput, every method side by side
+#   make stress   long stress, fuzzing and fault injection (debug kernel)
 #   make deps | tree | kernel | shell | series | clean
 FLAVOUR := $(if $(filter 1,$(DEBUG)),debug,plain)
 export FLAVOUR
 
-.PHONY: all deps tree kernel userspace run shell check bench series clean
+.PHONY: all deps tree kernel userspace run shell check bench stress series clean
 
 all: check
 
@@ -33,6 +34,10 @@ check:
 
 bench: userspace
 	harness/bench.sh
+
+# The debug kernel unless DEBUG says otherwise (DEBUG=0: the plain one).
+stress: deps
+	FLAVOUR=$(if $(DEBUG),$(FLAVOUR),debug) harness/stress.sh
 
 series: tree
 	harness/series.sh

@@ -14,8 +14,8 @@ layers=(--kselftest --rust)
 # The harness self-test (INJECT) needs only the layers it checks.
 if [ -z "$inject" ]; then
 	envs+=(--env "USERSPACE_DIR=$BUILD/userspace" --env "USERSPACE_SRC=$ROOT/selftests/userspace"
-	       --env "DOCTESTS_DIR=$BUILD/doctests")
-	layers+=(--userspace --doctests)
+	       --env "DOCTESTS_DIR=$BUILD/doctests" --env "STRESS_DIR=$BUILD/stress")
+	layers+=(--userspace --doctests --stress)
 fi
 rc=0
 RESULTS=$out "$ROOT/harness/vm.sh" --timeout "${GUEST_TIMEOUT:-2400}" --rwdir "$out" \

@@ -44,7 +44,7 @@ gate "rustdoc (io-uring-spawn crate)" env CARGO_TARGET_DIR="$BUILD/cargo-spawn" 
 cp=("$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types)
 c_files=("$ROOT"/rust/io_uring_spawn/*.[ch] "$ROOT"/include/linux/io_uring/*.h
 	 "$ROOT"/selftests/kselftest/*.[ch] "$ROOT"/samples/*/*.[ch]
-	 "$ROOT"/selftests/userspace/*.c)
+	 "$ROOT"/selftests/userspace/*.c "$ROOT"/selftests/stress/*.c)
 checkpatch_files() {
 	local f bad=0
 	for f in "${c_files[@]}"; do

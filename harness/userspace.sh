@@ -75,6 +75,11 @@ make -s -C "$ROOT/selftests/userspace" O="$BUILD/userspace" UAPI="$hdr" \
 	>"$BUILD/userspace-build.log" 2>&1 ||
 	{ tail -30 "$BUILD/userspace-build.log"; die "posix_spawn library or its tests failed to build"; }
 
+log "building the stress test and the fuzzer"
+make -s -C "$ROOT/selftests/stress" O="$BUILD/stress" KHDR="$hdr" \
+	>"$BUILD/stress-build.log" 2>&1 ||
+	{ tail -30 "$BUILD/stress-build.log"; die "stress test or fuzzer failed to build"; }
+
 log "building samples"
 mkdir -p "$BUILD/samples"
 cc -O2 -Wall -Wextra -Werror -isystem "$hdr" -o "$BUILD/samples/uring_info" \

@@ -215,7 +215,7 @@ def read(path):
 
 
 def guest(results, ksrc, expect_kselftest, expect_rust, expect_userspace=False,
-          expect_doctests=False):
+          expect_doctests=False, expect_stress=False):
     out = os.path.join(results, "summary")
     dmesg = os.path.join(results, "dmesg.log")
     console = read(os.path.join(results, "console.log")) or ""
@@ -254,6 +254,8 @@ def guest(results, ksrc, expect_kselftest, expect_rust, expect_userspace=False,
                   "userspace test")
     if expect_doctests:
         tap_layer(results, out, "guest-doctests", "doctests.tap", None, "doc example")
+    if expect_stress:
+        tap_layer(results, out, "guest-stress", "stress.tap", "stress.rc", "stress/fuzz")
     if expect_rust:
         log = read(os.path.join(results, "rust-tests.log"))
         rc = read(os.path.join(results, "rust-tests.rc")) or ""
@@ -300,7 +302,7 @@ def main(argv):
     if len(argv) >= 3 and argv[1] == "guest":
         flags = argv[4:] if len(argv) > 4 else []
         guest(argv[2], argv[3], "--kselftest" in flags, "--rust" in flags,
-              "--userspace" in flags, "--doctests" in flags)
+              "--userspace" in flags, "--doctests" in flags, "--stress" in flags)
         return 0
     if len(argv) >= 6 and argv[1] == "summary":
         write_summary(argv[2], argv[3], int(argv[4]), int(argv[5]), 0, argv[6:])

@@ -5,6 +5,8 @@
 #   $RUST_TESTS     directory of Rust userspace test binaries
 #   $USERSPACE_DIR  built posix_spawn library tests ($USERSPACE_SRC: sources)
 #   $DOCTESTS_DIR   the io-uring-spawn crate's doc example binaries
+#   $STRESS_DIR     spawn_stress and spawn_fuzz ($STRESS_ARGS, $FUZZ_ARGS)
+#   $KSFT_ARGS      arguments for run_kselftest.sh (a subset of tests)
 #   $INJECT         harness self-test only: kunit,warn (comma list)
 set -u
 cd "$RESULTS" || exit 1
@@ -26,8 +28,10 @@ done
 if [ -n "${KSFT_DIR:-}" ]; then
 	# Per-test timeouts come from each target's settings file.
 	# Through a pipe: the runner reopens /dev/stdout, which for a regular
-	# file would start a second writer at offset 0.
-	(cd "$KSFT_DIR" && ./run_kselftest.sh) 2>&1 | cat >kselftest.tap
+	# file would start a second writer at offset 0. $KSFT_ARGS may pick
+	# tests (make stress: the fault injection ones).
+	# shellcheck disable=SC2086
+	(cd "$KSFT_DIR" && ./run_kselftest.sh ${KSFT_ARGS:-}) 2>&1 | cat >kselftest.tap
 	echo "${PIPESTATUS[0]}" >kselftest.rc
 fi
 
@@ -45,6 +49,18 @@ if [ -n "${USERSPACE_DIR:-}" ]; then
 	# through its preload object.
 	"$USERSPACE_SRC/run.sh" "$USERSPACE_DIR" >userspace.tap 2>&1
 	echo $? >userspace.rc
+fi
+
+if [ -n "${STRESS_DIR:-}" ]; then
+	# Randomized chains at volume and the SQE fuzzer: the short form in
+	# make check, the long one (STRESS_ARGS, FUZZ_ARGS) in make stress.
+	src=0 frc=0
+	# shellcheck disable=SC2086
+	{
+		"$STRESS_DIR/spawn_stress" ${STRESS_ARGS:--n 5000 -t 2 -q} || src=$?
+		"$STRESS_DIR/spawn_fuzz" ${FUZZ_ARGS:--n 3000} || frc=$?
+	} >stress.tap 2>stress.log
+	[ "$src" != 0 ] && echo "$src" >stress.rc || echo "$frc" >stress.rc
 fi
 
 if [ -n "${DOCTESTS_DIR:-}" ]; then

@@ -51,8 +51,11 @@ fn check_clone_flags(flags: ReqFlags) -> Result {
     }
     // IOSQE_ASYNC would have io-wq issue it; the child must be copied from
     // the submitter. There is no file, and no personality: the child has
-    // the submitter's creds.
-    if flags.has(ReqFlags::FORCE_ASYNC | ReqFlags::FIXED_FILE | ReqFlags::CREDS) {
+    // the submitter's creds. IOSQE_CQE_SKIP_SUCCESS would hide the pid the
+    // parent must reap.
+    if flags
+        .has(ReqFlags::FORCE_ASYNC | ReqFlags::FIXED_FILE | ReqFlags::CREDS | ReqFlags::CQE_SKIP)
+    {
         return Err(EINVAL);
     }
     Ok(())

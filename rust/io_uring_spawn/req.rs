@@ -98,6 +98,7 @@ impl ReqFlags {
     pub(crate) const FIXED_FILE: u32 = bindings::io_spawn_req_flags_IO_SPAWN_REQ_FIXED_FILE;
     pub(crate) const CREDS: u32 = bindings::io_spawn_req_flags_IO_SPAWN_REQ_CREDS;
     pub(crate) const LTIMEOUT: u32 = bindings::io_spawn_req_flags_IO_SPAWN_REQ_LTIMEOUT;
+    pub(crate) const CQE_SKIP: u32 = bindings::io_spawn_req_flags_IO_SPAWN_REQ_CQE_SKIP;
 
     pub(crate) fn has(self, f: u32) -> bool {
         self.0 & f != 0

@@ -60,6 +60,8 @@ u32 io_spawn_req_flags(struct io_kiocb *req)
 		flags |= IO_SPAWN_REQ_CREDS;
 	if (req->flags & (REQ_F_ARM_LTIMEOUT | REQ_F_LINK_TIMEOUT))
 		flags |= IO_SPAWN_REQ_LTIMEOUT;
+	if (req->flags & REQ_F_CQE_SKIP)
+		flags |= IO_SPAWN_REQ_CQE_SKIP;
 	return flags;
 }
 

@@ -1390,6 +1390,28 @@ TEST_F(spawn, clone_async)
 }
 
 /*
+ * IOSQE_CQE_SKIP_SUCCESS on a CLONE would hide the pid to reap: -EINVAL.
+ * As for any failed request with that flag, io_uring posts its CQE and
+ * skips those of the rest of its link.
+ */
+TEST_F(spawn, clone_cqe_skip)
+{
+	struct spawn_cqe cqes[2];
+	struct child_args a;
+
+	child_argv(self, &a, -1, "exit:99");
+	prep_clone(add_sqe(_metadata, &self->ring, 1,
+			   IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS), NULL, 0);
+	prep_exec(add_sqe(_metadata, &self->ring, 2, 0), AT_FDCWD,
+		  self->child, a.argv, test_envp, 0);
+	ASSERT_EQ(2, ring_submit(&self->ring));
+	ASSERT_EQ(1, ring_wait_cqes(&self->ring, cqes, 2, 1000));
+	ASSERT_EQ(1ULL, cqes[0].user_data);
+	ASSERT_EQ(-EINVAL, cqes[0].res);
+	assert_no_child(_metadata);
+}
+
+/*
  * CLONE must head its link. Whether the NOP before it ran (0) or was
  * cancelled along with the link depends on when the CLONE is checked; the
  * CLONE and what follows it are fixed.
@@ -2027,11 +2049,12 @@ TEST_F(spawn, child_killed_mid_chain)
 /*
  * In a forked helper: set up a ring, submit CLONE -> OPENAT(@fifo, read:
  * blocks until a writer comes) -> EXEC, send the CLONE's result (the pid)
- * on @info_fd and wait to be killed. Never returns; no ASSERTs here, this
- * is not the test process.
+ * on @info_fd, then exec @exec_argv if given, else wait to be killed.
+ * Never returns; no ASSERTs here, this is not the test process.
  */
 static void __noreturn
-chain_helper(const char *child, const char *fifo, char **argv, int info_fd)
+chain_helper(const char *child, const char *fifo, char **argv, int info_fd,
+	     char **exec_argv)
 {
 	struct io_uring_sqe *sqe;
 	struct spawn_cqe cqe;
@@ -2058,6 +2081,8 @@ chain_helper(const char *child, const char *fifo, char **argv, int info_fd)
 out:
 	if (write(info_fd, &pid, sizeof(pid)) != sizeof(pid))
 		_exit(1);
+	if (exec_argv)
+		execve(exec_argv[0], exec_argv, test_envp);
 	for (;;)
 		pause();
 }
@@ -2090,7 +2115,7 @@ TEST_F_TIMEOUT(spawn, submitter_killed_mid_chain, 90)
 	helper = fork();
 	ASSERT_GE(helper, 0);
 	if (helper == 0)
-		chain_helper(self->child, fifo, a.argv, ip[1]);
+		chain_helper(self->child, fifo, a.argv, ip[1], NULL);
 	close(ip[1]);
 	close(rp[1]);
 	rp[1] = -1;
@@ -2127,6 +2152,54 @@ TEST_F_TIMEOUT(spawn, submitter_killed_mid_chain, 90)
 		TH_LOG("chain was torn down with the submitter (exit 127)");
 		ASSERT_EQ(0, n);
 	}
+}
+
+/*
+ * The submitter execs while its chain is blocked in the child. Documented
+ * outcome: its exec waits for its in-flight io_uring requests, the chain's
+ * among them, as for any request; once the chain goes on (here: the FIFO
+ * gets a writer), both execs complete and both processes are reaped.
+ */
+TEST_F_TIMEOUT(spawn, submitter_execs_mid_chain, 90)
+{
+	char *exec_argv[] = { self->child, "-", "exit:5", NULL };
+	int ip[2], status, wfd, pid = -1;
+	char fifo[PATH_MAX];
+	struct child_args a;
+	pid_t helper, r;
+
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", self->tmpdir);
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+	ASSERT_EQ(0, pipe2(ip, O_CLOEXEC));
+	child_argv(self, &a, -1, "exit:0");
+
+	helper = fork();
+	ASSERT_GE(helper, 0);
+	if (helper == 0)
+		chain_helper(self->child, fifo, a.argv, ip[1], exec_argv);
+	close(ip[1]);
+	ASSERT_EQ(0, read_exact(ip[0], &pid, sizeof(pid), WAIT_MS));
+	ASSERT_GT(pid, 0);
+
+	/* Its exec is held by the blocked chain. */
+	usleep(500000);
+	ASSERT_EQ(0, waitpid(helper, &status, WNOHANG))
+		TH_LOG("the submitter's exec did not wait for its chain");
+
+	/* A reader waits in the FIFO: this open does not block. */
+	wfd = open(fifo, O_WRONLY | O_CLOEXEC);
+	ASSERT_GE(wfd, 0);
+	r = reap(helper, &status, WAIT_MS);
+	close(wfd);
+	ASSERT_EQ(helper, r) TH_LOG("the submitter's exec never completed");
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 5)
+		TH_LOG("submitter %s", describe_status(status));
+	/* The submitter is gone: its child is ours now (subreaper). */
+	r = reap(pid, &status, WAIT_MS);
+	ASSERT_EQ(pid, r) TH_LOG("spawned child not reaped");
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child %s", describe_status(status));
 }
 
 /*

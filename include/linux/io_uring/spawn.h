@@ -44,6 +44,7 @@ enum io_spawn_req_flags {
 	IO_SPAWN_REQ_FIXED_FILE	= 1 << 3,
 	IO_SPAWN_REQ_CREDS	= 1 << 4,
 	IO_SPAWN_REQ_LTIMEOUT	= 1 << 5,
+	IO_SPAWN_REQ_CQE_SKIP	= 1 << 6,
 };
 
 /* Size of a request's per-opcode data (struct io_cmd_data). */
