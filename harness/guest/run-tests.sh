@@ -25,15 +25,6 @@ for what in ${INJECT//,/ }; do
 	esac
 done
 
-if [ -n "${KSFT_DIR:-}" ]; then
-	# Per-test timeouts come from each target's settings file.
-	# Through a pipe: the runner reopens /dev/stdout, which for a regular
-	# file would start a second writer at offset 0. $KSFT_ARGS may pick
-	# tests (make stress: the fault injection ones).
-	# shellcheck disable=SC2086
-	(cd "$KSFT_DIR" && ./run_kselftest.sh ${KSFT_ARGS:-}) 2>&1 | cat >kselftest.tap
-	echo "${PIPESTATUS[0]}" >kselftest.rc
-fi
 
 if [ -n "${RUST_TESTS:-}" ]; then
 	: >rust-tests.log
@@ -80,6 +71,19 @@ if [ -n "${DOCTESTS_DIR:-}" ]; then
 		rm -rf "$dir"
 	done >doctests.tap
 	echo "1..$n" >>doctests.tap
+fi
+
+# Last: the fault injection kselftests may leave the guest's 9p root
+# filesystem unusable (a failed allocation in its client), which must not
+# take the other layers with it.
+if [ -n "${KSFT_DIR:-}" ]; then
+	# Per-test timeouts come from each target's settings file.
+	# Through a pipe: the runner reopens /dev/stdout, which for a regular
+	# file would start a second writer at offset 0. $KSFT_ARGS may pick
+	# tests (make stress: the fault injection ones).
+	# shellcheck disable=SC2086
+	(cd "$KSFT_DIR" && ./run_kselftest.sh ${KSFT_ARGS:-}) 2>&1 | cat >kselftest.tap
+	echo "${PIPESTATUS[0]}" >kselftest.rc
 fi
 
 if [ -f /sys/kernel/debug/kmemleak ]; then

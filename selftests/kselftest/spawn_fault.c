@@ -49,10 +49,10 @@
 #define __WALL 0x40000000
 #endif
 
-#define WAIT_MS		60000
+#define WAIT_MS		30000
 #define NR_STEPS	5	/* CLONE, OPENAT, DUP, CHDIR, EXEC */
 #define MAX_NTH		20000
-#define CHILD_ROUNDS	60
+#define CHILD_ROUNDS	40
 
 static char *child_envp[] = { "SPAWN_FAULT=1", NULL };
 
@@ -120,6 +120,7 @@ static bool clean_errno(int res)
 
 struct spawn_case {
 	char child[PATH_MAX];
+	const char *cwd;
 	char *argv[3];
 	struct clone_args ca;
 	struct io_uring_spawn_attr attr;
@@ -136,6 +137,39 @@ static void case_init(struct spawn_case *sc)
 	sc->argv[0] = sc->child;
 	sc->argv[1] = "-";
 	sc->argv[2] = NULL;
+	sc->cwd = "/";
+}
+
+/*
+ * Copy spawn_child to tmpfs and use that copy, from a tmpfs cwd. A child
+ * whose allocations fail at random must keep away from the guest's 9p root
+ * filesystem: a failed allocation inside the 9p client can leave its
+ * channel unusable for everybody, which is 9p's problem, not the spawn's.
+ */
+static int case_on_tmpfs(struct spawn_case *sc, const char *path)
+{
+	char buf[65536];
+	int in, out, ret = -1;
+	ssize_t n;
+
+	in = open(sc->child, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	if (out >= 0) {
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, n) != n)
+				break;
+		ret = n == 0 ? 0 : -1;
+		if (close(out))
+			ret = -1;
+	}
+	close(in);
+	if (!ret) {
+		snprintf(sc->child, sizeof(sc->child), "%s", path);
+		sc->cwd = "/tmp";
+	}
+	return ret;
 }
 
 /*
@@ -177,7 +211,7 @@ static int queue_chain(struct spawn_ring *r, struct spawn_case *sc,
 	sqe->flags = IOSQE_IO_LINK;
 	sqe->user_data = ++ud;
 	sqe = ring_get_sqe(r);
-	prep_chdir(sqe, AT_FDCWD, "/");
+	prep_chdir(sqe, AT_FDCWD, sc->cwd);
 	sqe->flags = IOSQE_IO_LINK;
 	sqe->user_data = ++ud;
 	sqe = ring_get_sqe(r);
@@ -278,13 +312,39 @@ static int finish_chain(struct spawn_ring *r, struct spawn_case *sc, int n,
 	return 0;
 }
 
-TEST(submitter_fail_nth)
+/* Under KASAN and emulation a round takes a second or more. */
+FIXTURE(fault) {
+	char attr[32];	/* the debugfs attribute a test armed, if any */
+};
+
+/* The fixture's data type, for the helpers that take @self. */
+#define FAULT_DATA FIXTURE_DATA(fault)
+
+FIXTURE_SETUP(fault)
+{
+	self->attr[0] = '\0';
+}
+
+/* Disarm whatever a test armed, even if it failed or timed out. */
+FIXTURE_TEARDOWN(fault)
+{
+	char path[96];
+
+	if (!self->attr[0])
+		return;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/probability",
+		 self->attr);
+	write_file(path, "0");
+}
+
+TEST_F_TIMEOUT(fault, submitter_fail_nth, 1200)
 {
 	struct spawn_case sc;
 	struct spawn_ring r;
 	char why[128], nth[16];
 	int fd, fds, n, steps, line, injected = 0, ok = 0;
 
+	fds = count_fds();
 	fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		SKIP(return, "no fail-nth (CONFIG_FAULT_INJECTION): %s",
@@ -294,7 +354,6 @@ TEST(submitter_fail_nth)
 	if (!(r.features & IORING_FEAT_SPAWN))
 		SKIP(return, "kernel lacks IORING_FEAT_SPAWN");
 	signal(SIGCHLD, SIG_DFL);
-	fds = count_fds();
 
 	for (n = 1; n <= MAX_NTH; n++) {
 		long left;
@@ -331,9 +390,10 @@ TEST(submitter_fail_nth)
  * @attr: failslab or fail_page_alloc under /sys/kernel/debug. Returns the
  * number of faults injected into blocked-then-released children.
  */
-static void child_faults(struct __test_metadata *_metadata, const char *attr)
+static void child_faults(struct __test_metadata *_metadata, FAULT_DATA *self,
+			 const char *attr)
 {
-	char dir[64], path[128], fifo[64], pidpath[64], why[128];
+	char dir[64], path[128], fifo[64], pidpath[64], why[128], copy[64];
 	int fds, round, steps, line, wfd, injected;
 	const long budget = 1000000;
 	struct spawn_case sc;
@@ -344,6 +404,7 @@ static void child_faults(struct __test_metadata *_metadata, const char *attr)
 	snprintf(dir, sizeof(dir), "/sys/kernel/debug/%s", attr);
 	if (access(dir, F_OK))
 		SKIP(return, "no %s (CONFIG_FAULT_INJECTION_DEBUG_FS)", dir);
+	fds = count_fds();
 	case_init(&sc);
 	ASSERT_EQ(0, ring_init(&r, 16, 0, 0));
 	if (!(r.features & IORING_FEAT_SPAWN))
@@ -351,7 +412,9 @@ static void child_faults(struct __test_metadata *_metadata, const char *attr)
 	signal(SIGCHLD, SIG_DFL);
 	snprintf(fifo, sizeof(fifo), "/tmp/spawn_fault.%d", getpid());
 	ASSERT_EQ(0, mkfifo(fifo, 0600));
-	fds = count_fds();
+	snprintf(copy, sizeof(copy), "/tmp/spawn_fault.%d.child", getpid());
+	ASSERT_EQ(0, case_on_tmpfs(&sc, copy));
+	snprintf(self->attr, sizeof(self->attr), "%s", attr);
 
 #define SET(name, value) do {						\
 		snprintf(path, sizeof(path), "%s/%s", dir, name);		\
@@ -391,6 +454,7 @@ static void child_faults(struct __test_metadata *_metadata, const char *attr)
 	SET("task-filter", "N");
 #undef SET
 	unlink(fifo);
+	unlink(copy);
 	ring_exit(&r);
 	ASSERT_FALSE(has_children());
 	ASSERT_EQ(fds, count_fds());
@@ -398,14 +462,14 @@ static void child_faults(struct __test_metadata *_metadata, const char *attr)
 		       injected, CHILD_ROUNDS);
 }
 
-TEST(child_failslab)
+TEST_F_TIMEOUT(fault, child_failslab, 1200)
 {
-	child_faults(_metadata, "failslab");
+	child_faults(_metadata, self, "failslab");
 }
 
-TEST(child_fail_page_alloc)
+TEST_F_TIMEOUT(fault, child_fail_page_alloc, 1200)
 {
-	child_faults(_metadata, "fail_page_alloc");
+	child_faults(_metadata, self, "fail_page_alloc");
 }
 
 TEST_HARNESS_MAIN
