@@ -19,7 +19,7 @@ rm -rf "$out" && mkdir -p "$out"
 rc=0
 RESULTS=$out "$ROOT/harness/vm.sh" --timeout "${STRESS_TIMEOUT:-7200}" --rwdir "$out" \
 	--env "RESULTS=$out" --env "KSFT_DIR=$BUILD/kselftest" \
-	--env "KSFT_ARGS=-t io_uring_spawn:spawn_fault" \
+	--env "KSFT_ARGS=-t io_uring_spawn:spawn_fault" --env "SPAWN_FAULT_CHILD=1" \
 	--env "STRESS_DIR=$BUILD/stress" \
 	--env "STRESS_ARGS=${STRESS_ARGS:--n 100000 -t 4}" \
 	--env "FUZZ_ARGS=${FUZZ_ARGS:--n 100000}" \

@@ -18,7 +18,7 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 ln -sfn /proc/self/fd/1 /dev/stdout
 ln -sfn /proc/self/fd/2 /dev/stderr
 
-for what in ${INJECT//,/ }; do
+for what in ${INJECT:+${INJECT//,/ }}; do
 	case $what in
 	kunit) insmod "$KUNIT_CANARY" ;;
 	warn) echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT ;;

@@ -315,7 +315,33 @@ static int finish_chain(struct spawn_ring *r, struct spawn_case *sc, int n,
 /* Under KASAN and emulation a round takes a second or more. */
 FIXTURE(fault) {
 	char attr[32];	/* the debugfs attribute a test armed, if any */
+	bool nth;	/* submitter_fail_nth changed both attributes */
 };
+
+/*
+ * fail-nth counts the allocations the failslab and fail_page_alloc
+ * attributes let through: by default they skip allocations that may sleep
+ * (GFP_KERNEL, nearly all of ours) and page allocations of order 0.
+ */
+static int nth_setup(bool on)
+{
+	static const char *const files[][2] = {
+		{ "failslab/ignore-gfp-wait", "N" },
+		{ "fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "fail_page_alloc/min-order", "0" },
+	};
+	static const char *const defaults[] = { "Y", "Y", "1" };
+	char path[96];
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s", files[i][0]);
+		if (write_file(path, on ? files[i][1] : defaults[i]))
+			ret = -1;
+	}
+	return ret;
+}
 
 /* The fixture's data type, for the helpers that take @self. */
 #define FAULT_DATA FIXTURE_DATA(fault)
@@ -323,6 +349,7 @@ FIXTURE(fault) {
 FIXTURE_SETUP(fault)
 {
 	self->attr[0] = '\0';
+	self->nth = false;
 }
 
 /* Disarm whatever a test armed, even if it failed or timed out. */
@@ -330,6 +357,8 @@ FIXTURE_TEARDOWN(fault)
 {
 	char path[96];
 
+	if (self->nth)
+		nth_setup(false);
 	if (!self->attr[0])
 		return;
 	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/probability",
@@ -354,6 +383,8 @@ TEST_F_TIMEOUT(fault, submitter_fail_nth, 1200)
 	if (!(r.features & IORING_FEAT_SPAWN))
 		SKIP(return, "kernel lacks IORING_FEAT_SPAWN");
 	signal(SIGCHLD, SIG_DFL);
+	self->nth = true;
+	ASSERT_EQ(0, nth_setup(true)) TH_LOG("failslab/fail_page_alloc in debugfs");
 
 	for (n = 1; n <= MAX_NTH; n++) {
 		long left;
@@ -380,6 +411,8 @@ TEST_F_TIMEOUT(fault, submitter_fail_nth, 1200)
 	close(fd);
 	ring_exit(&r);
 	ASSERT_TRUE(ok) TH_LOG("still failing allocations at %d", MAX_NTH);
+	/* A spawn cannot need no allocation at all: the setup was wrong. */
+	ASSERT_GT(injected, 0);
 	ASSERT_FALSE(has_children());
 	ASSERT_EQ(fds, count_fds());
 	ksft_print_msg("submitter: %d allocations failed in turn, each cleanly\n",
@@ -401,6 +434,13 @@ static void child_faults(struct __test_metadata *_metadata, FAULT_DATA *self,
 	struct spawn_cqe cqe;
 	pid_t pid;
 
+	/*
+	 * Long form only (make stress sets SPAWN_FAULT_CHILD=1): these have
+	 * not yet been seen to finish within a make check guest run under
+	 * KASAN and emulation.
+	 */
+	if (!getenv("SPAWN_FAULT_CHILD"))
+		SKIP(return, "child-side injection runs in make stress only");
 	snprintf(dir, sizeof(dir), "/sys/kernel/debug/%s", attr);
 	if (access(dir, F_OK))
 		SKIP(return, "no %s (CONFIG_FAULT_INJECTION_DEBUG_FS)", dir);
