@@ -5,6 +5,7 @@
 # chains) and the fault injection kselftests, in one guest boot; then the
 # kernel log and kmemleak are checked like in make check.
 #   STRESS_ARGS, FUZZ_ARGS   override the programs' arguments
+#   FAULT_ROUNDS             children each fault kselftest injects into (400)
 #   STRESS_TIMEOUT           guest wall-clock limit in seconds (7200)
 set -euo pipefail
 export FLAVOUR=${FLAVOUR:-debug}
@@ -19,7 +20,7 @@ rm -rf "$out" && mkdir -p "$out"
 rc=0
 RESULTS=$out "$ROOT/harness/vm.sh" --timeout "${STRESS_TIMEOUT:-7200}" --rwdir "$out" \
 	--env "RESULTS=$out" --env "KSFT_DIR=$BUILD/kselftest" \
-	--env "KSFT_ARGS=-t io_uring_spawn:spawn_fault" --env "SPAWN_FAULT_CHILD=1" \
+	--env "KSFT_ARGS=-t io_uring_spawn:spawn_fault" --env "SPAWN_FAULT_ROUNDS=${FAULT_ROUNDS:-400}" \
 	--env "STRESS_DIR=$BUILD/stress" \
 	--env "STRESS_ARGS=${STRESS_ARGS:--n 100000 -t 4}" \
 	--env "FUZZ_ARGS=${FUZZ_ARGS:--n 100000}" \
