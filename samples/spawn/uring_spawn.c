@@ -1001,7 +1001,6 @@ static unsigned int uring_run(struct uring *r, unsigned int n, __s32 *res,
 	return taken;
 }
 
-
 /* -------------------------------------------------------------- probe */
 
 static bool ops_supported(struct uring *r)

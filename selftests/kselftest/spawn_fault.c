@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "spawn_proc.h"
 #include "spawn_ring.h"
 
 /*
@@ -55,26 +56,6 @@
 #define CHILD_ROUNDS	40
 
 static char *child_envp[] = { "SPAWN_FAULT=1", NULL };
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the DIR's own fd */
-}
-
-static bool has_children(void)
-{
-	return waitpid(-1, NULL, WNOHANG | __WALL) != -1 || errno != ECHILD;
-}
 
 static int write_file(const char *path, const char *text)
 {
@@ -381,7 +362,7 @@ TEST_F_TIMEOUT(fault, submitter_fail_nth, 1200)
 	char why[128], nth[16];
 	int fd, fds, n, steps, line, injected = 0, ok = 0;
 
-	fds = count_fds();
+	fds = spawn_count_fds();
 	fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		SKIP(return, "no fail-nth (CONFIG_FAULT_INJECTION): %s",
@@ -421,8 +402,8 @@ TEST_F_TIMEOUT(fault, submitter_fail_nth, 1200)
 	ASSERT_TRUE(ok) TH_LOG("still failing allocations at %d", MAX_NTH);
 	/* A spawn cannot need no allocation at all: the setup was wrong. */
 	ASSERT_GT(injected, 0);
-	ASSERT_FALSE(has_children());
-	ASSERT_EQ(fds, count_fds());
+	ASSERT_FALSE(spawn_has_children());
+	ASSERT_EQ(fds, spawn_count_fds());
 	ksft_print_msg("submitter: %d allocations failed in turn, each cleanly\n",
 		       injected);
 }
@@ -450,7 +431,7 @@ static void child_faults(struct __test_metadata *_metadata, FAULT_DATA *self,
 	snprintf(dir, sizeof(dir), "/sys/kernel/debug/%s", attr);
 	if (access(dir, F_OK))
 		SKIP(return, "no %s (CONFIG_FAULT_INJECTION_DEBUG_FS)", dir);
-	fds = count_fds();
+	fds = spawn_count_fds();
 	case_init(&sc);
 	ASSERT_EQ(0, ring_init(&r, 16, 0, 0));
 	if (!(r.features & IORING_FEAT_SPAWN))
@@ -503,8 +484,8 @@ static void child_faults(struct __test_metadata *_metadata, FAULT_DATA *self,
 	unlink(copy);
 	ring_exit(&r);
 	ASSERT_GT(injected, 0) TH_LOG("%s injected nothing", attr);
-	ASSERT_FALSE(has_children());
-	ASSERT_EQ(fds, count_fds());
+	ASSERT_FALSE(spawn_has_children());
+	ASSERT_EQ(fds, spawn_count_fds());
 	ksft_print_msg("%s: %d faults injected into %d children\n", attr,
 		       injected, rounds);
 }

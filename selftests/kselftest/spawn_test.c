@@ -49,6 +49,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "spawn_proc.h"
 #include "spawn_ring.h"
 
 /* The 6.12 harness has an unused parameter; keep -Wextra -Werror usable. */
@@ -135,75 +136,6 @@ static const char *spawn_unsupported(char *why, size_t size)
 		return why;
 	}
 	return NULL;
-}
-
-static int count_open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	/* The directory's own fd is counted too: the same on every call. */
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* Call @fn(pid) for every process whose parent is us (per /proc); count them. */
-static int walk_child_procs(void (*fn)(pid_t))
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t self = getpid();
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char path[sizeof(e->d_name) + 16], buf[512], *p;
-		int fd, ppid;
-		ssize_t len;
-
-		if (!isdigit((unsigned char)e->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* "pid (comm) state ppid ...": comm may hold spaces and ')' */
-		p = strrchr(buf, ')');
-		if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1 || ppid != self)
-			continue;
-		n++;
-		if (fn)
-			fn(atoi(e->d_name));
-	}
-	closedir(d);
-	return n;
-}
-
-static void kill_pid(pid_t pid)
-{
-	kill(pid, SIGKILL);
-}
-
-/* Whether we have any child at all, zombie or not, whatever its exit signal. */
-static bool has_children(void)
-{
-	siginfo_t info;
-
-	memset(&info, 0, sizeof(info));
-	return !(waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT | __WALL) &&
-		 errno == ECHILD);
 }
 
 /* waitpid(@pid) for at most @timeout_ms: the pid, 0 on timeout, -1 on error. */
@@ -530,7 +462,7 @@ static int reap_status(struct __test_metadata *_metadata, pid_t pid)
 /* The CLONE was refused: no child may exist. */
 static void assert_no_child(struct __test_metadata *_metadata)
 {
-	ASSERT_FALSE(has_children()) TH_LOG("a refused CLONE left a child");
+	ASSERT_FALSE(spawn_has_children()) TH_LOG("a refused CLONE left a child");
 }
 
 /*
@@ -661,8 +593,8 @@ FIXTURE_TEARDOWN(spawn)
 	 * open): kill and reap them so that nothing outlives the test. Scan
 	 * again each round: killing a helper reparents its children to us.
 	 */
-	while (has_children() && ring_now_ms() < deadline) {
-		walk_child_procs(kill_pid);
+	while (spawn_has_children() && ring_now_ms() < deadline) {
+		spawn_walk_children(spawn_kill_pid);
 		if (waitpid(-1, NULL, WNOHANG | __WALL) <= 0)
 			usleep(5000);
 	}
@@ -714,7 +646,7 @@ TEST_F(spawn, basic)
 	ASSERT_EQ(2, report_count(rep, "env="));
 	ASSERT_TRUE(report_has(rep, "env=SPAWN_TEST=1"));
 	ASSERT_TRUE(report_has(rep, "env=SPACED=a b  c"));
-	ASSERT_FALSE(has_children());
+	ASSERT_FALSE(spawn_has_children());
 }
 
 /* The program's exit status is what waitpid() reports. */
@@ -794,7 +726,7 @@ TEST_F(spawn, clone_pidfd)
 	ASSERT_EQ(CLD_EXITED, info.si_code);
 	ASSERT_EQ(0, info.si_status);
 	close(pidfd);
-	ASSERT_FALSE(has_children());
+	ASSERT_FALSE(spawn_has_children());
 }
 
 /*
@@ -1933,7 +1865,7 @@ TEST_F_TIMEOUT(spawn, many_spawns, 900)
 	struct chain c;
 
 	child_argv(self, &a, -1, "exit:0");
-	before = count_open_fds();
+	before = spawn_count_fds();
 	ASSERT_GT(before, 0);
 	for (i = 0; i < NR_SPAWNS; i++) {
 		add_spawn(_metadata, &self->ring, NULL, 0, &a);
@@ -1943,10 +1875,10 @@ TEST_F_TIMEOUT(spawn, many_spawns, 900)
 		status = reap_status(_metadata, c.res[1]);
 		assert_exit(_metadata, status, 0);
 	}
-	after = count_open_fds();
+	after = spawn_count_fds();
 	ASSERT_EQ(before, after);
-	ASSERT_EQ(0, walk_child_procs(NULL));
-	ASSERT_FALSE(has_children());
+	ASSERT_EQ(0, spawn_walk_children(NULL));
+	ASSERT_FALSE(spawn_has_children());
 }
 
 /* DEFER_TASKRUN | SINGLE_ISSUER rings spawn like any other. */
@@ -2054,7 +1986,7 @@ TEST_F(spawn, child_killed_mid_chain)
  */
 static void __noreturn
 chain_helper(const char *child, const char *fifo, char **argv, int info_fd,
-	     char **exec_argv)
+	     char *const *exec_argv)
 {
 	struct io_uring_sqe *sqe;
 	struct spawn_cqe cqe;
@@ -2162,7 +2094,7 @@ TEST_F_TIMEOUT(spawn, submitter_killed_mid_chain, 90)
  */
 TEST_F_TIMEOUT(spawn, submitter_execs_mid_chain, 90)
 {
-	char *exec_argv[] = { self->child, "-", "exit:5", NULL };
+	char *const exec_argv[] = { self->child, "-", "exit:5", NULL };
 	int ip[2], status, wfd, pid = -1;
 	char fifo[PATH_MAX];
 	struct child_args a;
@@ -2251,7 +2183,7 @@ TEST_F_TIMEOUT(spawn, ring_closed_mid_chain, 90)
 	} else {
 		TH_LOG("chain was torn down with the ring (exit 127)");
 	}
-	ASSERT_FALSE(has_children());
+	ASSERT_FALSE(spawn_has_children());
 }
 
 /*
@@ -2715,7 +2647,7 @@ TEST_F(spawn, attr_setpgroup)
 }
 
 /*
- * An attribute that fails fails the first linked request with its errno,
+ * A failing attribute fails the first linked request with its errno,
  * the child exits 127, and the CLONE still gives the pid to reap.
  */
 TEST_F(spawn, attr_failure)
@@ -3051,10 +2983,10 @@ TEST_F(spawn, restrictions)
 			res[n].opcode = IORING_RESTRICTION_SQE_OP;
 			res[n++].sqe_op = op;
 		}
-		ASSERT_EQ(0, sys_io_uring_register(r.fd,
-				IORING_REGISTER_RESTRICTIONS, res, n));
-		ASSERT_EQ(0, sys_io_uring_register(r.fd,
-				IORING_REGISTER_ENABLE_RINGS, NULL, 0));
+		ASSERT_EQ(0, sys_io_uring_register(r.fd, IORING_REGISTER_RESTRICTIONS,
+						   res, n));
+		ASSERT_EQ(0, sys_io_uring_register(r.fd, IORING_REGISTER_ENABLE_RINGS,
+						   NULL, 0));
 		add_spawn(_metadata, &r, NULL, 0, &a);
 		submit_and_wait(_metadata, &r, 2, &c);
 		/*
@@ -3137,8 +3069,8 @@ TEST_F(spawn, observed_before_exec)
 		close(fd);
 	}
 	/* Attached, it runs on: a seized tracee is not stopped. */
-	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, 0)) TH_LOG("%s",
-							    strerror(errno));
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, 0))
+		TH_LOG("%s", strerror(errno));
 
 	/* No request of the chain is visible to cancellation. */
 	prep_cancel(add_sqe(_metadata, &self->ring, 9, 0), 2);
@@ -3172,7 +3104,7 @@ TEST_F(spawn, limit_nproc)
 
 	if (getuid() != 0)
 		SKIP(return, "needs root to become another user");
-	fds = count_open_fds();
+	fds = spawn_count_fds();
 	child_argv(self, &a, -1, "exit:0");
 	ASSERT_EQ(0, setresgid(65534, 65534, 0));
 	ASSERT_EQ(0, setresuid(65534, 65534, 0));
@@ -3183,7 +3115,7 @@ TEST_F(spawn, limit_nproc)
 	ASSERT_EQ(-EAGAIN, c.res[1]);
 	ASSERT_EQ(-ECANCELED, c.res[2]);
 	assert_no_child(_metadata);
-	ASSERT_EQ(fds, count_open_fds());
+	ASSERT_EQ(fds, spawn_count_fds());
 }
 
 static int write_str(const char *path, const char *text)

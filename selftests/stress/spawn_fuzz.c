@@ -68,6 +68,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "spawn_proc.h"
 #include "spawn_ring.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -1234,11 +1235,13 @@ static void dump_iteration(void)
 		const struct fz_sqe *fs = &F.cur[i];
 		const struct io_uring_sqe *s = &fs->sqe;
 
-		printf("#   [%d] %s(%u) flags %#x fd %d addr %#llx len %#x off/addr2 %#llx addr3 %#llx op_flags %#x ioprio %#x buf_index %#x personality %u file_index %#x pad2 %#llx -> ",
+		printf("#   [%d] %s(%u) flags %#x fd %d addr %#llx len %#x ",
 		       i, op_name(s->opcode), s->opcode, s->flags, s->fd,
-		       (unsigned long long)s->addr, s->len,
+		       (unsigned long long)s->addr, s->len);
+		printf("off/addr2 %#llx addr3 %#llx op_flags %#x ioprio %#x ",
 		       (unsigned long long)s->off,
-		       (unsigned long long)s->addr3, s->rw_flags, s->ioprio,
+		       (unsigned long long)s->addr3, s->rw_flags, s->ioprio);
+		printf("buf_index %#x personality %u file_index %#x pad2 %#llx -> ",
 		       s->buf_index, s->personality, s->file_index,
 		       (unsigned long long)s->__pad2[0]);
 		if (fs->seen)
@@ -1268,55 +1271,52 @@ static void __printf(1, 2) failure(const char *fmt, ...)
 
 /* --- the oracle -------------------------------------------------------- */
 
-static bool in_list(int err, const int *list, size_t n)
+/* Whether @err is in @list, which ends with 0 (no errno is 0). */
+static bool in_list(int err, const int *list)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (list[i] == err)
+	for (; *list; list++)
+		if (*list == err)
 			return true;
 	return false;
 }
-
-#define IN(err, list) in_list(err, list, ARRAY_SIZE(list))
 
 /* Whether @res is something the spec allows for @fs's opcode. */
 static bool res_allowed(const struct fz_sqe *fs, int res)
 {
 	/* Any request: cancelled, refused, its attributes failed, no memory. */
-	static const int any[] = { ECANCELED, EINVAL, EOPNOTSUPP, EPERM, ENOMEM };
+	static const int any[] = { ECANCELED, EINVAL, EOPNOTSUPP, EPERM, ENOMEM, 0 };
 	static const int clone[] = {
 		E2BIG, EFAULT, EAGAIN, EBADF, EBUSY, ENODEV, EACCES, ENOENT,
-		ENOSPC,
+		ENOSPC, 0,
 	};
 	static const int exec[] = {
 		ENOENT, ENOTDIR, EACCES, ENOEXEC, E2BIG, ENAMETOOLONG, ELOOP,
 		EBADF, EFAULT, ETXTBSY, EISDIR, ENXIO, EAGAIN, EIO, ELIBBAD,
-		EMFILE, ENFILE,
+		EMFILE, ENFILE, 0,
 	};
-	static const int dup[] = { EBADF, EBUSY, EMFILE };
+	static const int dup[] = { EBADF, EBUSY, EMFILE, 0 };
 	static const int chdir_errs[] = {
 		ENOENT, ENOTDIR, EACCES, EBADF, EFAULT, ELOOP, ENAMETOOLONG,
-		EIO,
+		EIO, 0,
 	};
 	static const int openat[] = {
 		ENOENT, ENOTDIR, EBADF, EACCES, ENXIO, EFAULT, ENAMETOOLONG,
-		ELOOP, EISDIR, EMFILE, ENFILE, EEXIST,
+		ELOOP, EISDIR, EMFILE, ENFILE, EEXIST, 0,
 	};
-	static const int read_errs[] = { EBADF, EFAULT, EAGAIN, ENOBUFS };
+	static const int read_errs[] = { EBADF, EFAULT, EAGAIN, ENOBUFS, 0 };
 	const struct io_uring_sqe *s = &fs->sqe;
 
-	if (res < 0 && IN(-res, any))
+	if (res < 0 && in_list(-res, any))
 		return true;
 	switch (s->opcode) {
 	case IORING_OP_CLONE:
-		return res > 0 || IN(-res, clone);
+		return res > 0 || in_list(-res, clone);
 	case IORING_OP_EXEC:
-		return res == 0 || IN(-res, exec);
+		return res == 0 || in_list(-res, exec);
 	case IORING_OP_DUP:
-		return (res >= 0 && (__u32)res == s->len) || IN(-res, dup);
+		return (res >= 0 && (__u32)res == s->len) || in_list(-res, dup);
 	case IORING_OP_CHDIR:
-		return res == 0 || IN(-res, chdir_errs);
+		return res == 0 || in_list(-res, chdir_errs);
 	case IORING_OP_CLOSE_RANGE:
 		return res == 0;
 	case IORING_OP_NOP:
@@ -1324,9 +1324,9 @@ static bool res_allowed(const struct fz_sqe *fs, int res)
 			return res == (int)s->len;
 		return res == 0;
 	case IORING_OP_OPENAT:
-		return res >= 0 || IN(-res, openat);
+		return res >= 0 || in_list(-res, openat);
 	case IORING_OP_READ:
-		return (res >= 0 && res <= (int)s->len) || IN(-res, read_errs);
+		return (res >= 0 && res <= (int)s->len) || in_list(-res, read_errs);
 	}
 	return false;	/* BOGUS_OPCODE: -EINVAL, in the list above */
 }
@@ -1545,13 +1545,13 @@ static void check_chains(void)
 
 			if (c->res <= 0) {
 				if (s->seen && s->res >= 0)
-					failure("[%d] %s: %d, in the link of a CLONE that failed (%d)",
+					failure("[%d] %s: %d, linked to a failed CLONE (%d)",
 						j, op_name(op), s->res, c->res);
 				continue;
 			}
 			if (stopped) {
 				if (!s->seen || s->res != -ECANCELED)
-					failure("[%d] %s: %s %d after the chain ended, want -ECANCELED",
+					failure("[%d] %s: %s %d after the chain, want -ECANCELED",
 						j, op_name(op),
 						s->seen ? "res" : "no CQE, so",
 						s->seen ? s->res : 0);
@@ -1960,21 +1960,6 @@ static int fuzz_one(void)
 
 /* --- setup and the run -------------------------------------------------- */
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 /* What each open fd is, to tell what leaked. */
 static void dump_fds(void)
 {
@@ -2169,7 +2154,7 @@ static void print_histogram(void)
 	printf("%s\n", line);
 }
 
-static void usage(const char *prog)
+static void print_usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-n iterations] [-s seed] [-T seconds] [-q] [-v] [-k kind] [-c program]\n"
@@ -2218,12 +2203,12 @@ int main(int argc, char **argv)
 			child_opt = optarg;
 			break;
 		default:
-			usage(argv[0]);
+			print_usage(argv[0]);
 		}
 	}
 	if (cfg.iterations < 0 || cfg.time_limit < 0 || cfg.first_kind < 0 ||
 	    cfg.first_kind >= RK_NR)
-		usage(argv[0]);
+		print_usage(argv[0]);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");
@@ -2246,7 +2231,7 @@ int main(int argc, char **argv)
 		printf("not ok 1 spawn_fuzz # no io_uring ring can be set up\n");
 		return KSFT_FAIL;
 	}
-	fds_before = count_fds();
+	fds_before = spawn_count_fds();
 	start = ring_now_ms();
 	next_report = start + 10000;
 
@@ -2276,7 +2261,7 @@ int main(int argc, char **argv)
 		 * the count: compare with a ring open, as at the start.
 		 */
 		if (!((i + 1) % FD_CHECK_EVERY)) {
-			fds_now = count_fds();
+			fds_now = spawn_count_fds();
 			if (fds_now != fds_before) {
 				F.failures++;
 				printf("# FAILURE: %d fds open after iteration %llu, %d at start\n",
@@ -2288,7 +2273,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	fds_now = count_fds();
+	fds_now = spawn_count_fds();
 	if (fds_now != fds_before) {
 		F.failures++;
 		printf("# FAILURE: %d fds open at the end, %d at start\n",

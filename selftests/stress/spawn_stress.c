@@ -70,6 +70,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "spawn_proc.h"
 #include "spawn_ring.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -345,7 +346,8 @@ static bool is_refused_kind(int kind)
 
 static void exact(struct step *s, int res)
 {
-	s->lo = s->hi = res;
+	s->lo = res;
+	s->hi = res;
 }
 
 /*
@@ -1513,63 +1515,6 @@ static void *worker_main(void *arg)
 
 /* --- process-wide checks ------------------------------------------------ */
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	/* The directory's own fd is in the list: the same at every count. */
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/*
- * Processes whose parent is us, from /proc; with @kill_them, SIGKILL each.
- * Returns how many there are.
- */
-static int our_children(bool kill_them)
-{
-	DIR *d = opendir("/proc");
-	pid_t self = getpid();
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char path[300], buf[512], *p;
-		ssize_t len;
-		int fd, ppid;
-
-		if (!isdigit((unsigned char)e->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* "pid (comm) state ppid": comm may contain ')' and spaces. */
-		p = strrchr(buf, ')');
-		if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1 || ppid != self)
-			continue;
-		n++;
-		if (kill_them)
-			kill(atoi(e->d_name), SIGKILL);
-	}
-	closedir(d);
-	return n;
-}
-
 /* Why the test cannot run on this kernel, or NULL. */
 static const char *spawn_unsupported(char *why, size_t size)
 {
@@ -1691,7 +1636,7 @@ static const char *setup(const char *child_opt, char *why, size_t size)
 	return NULL;
 }
 
-static void usage(const char *prog)
+static void print_usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-n spawns] [-t threads] [-s seed] [-T seconds] [-q] [-S] [-c program]\n"
@@ -1745,12 +1690,12 @@ int main(int argc, char **argv)
 			child_opt = optarg;
 			break;
 		default:
-			usage(argv[0]);
+			print_usage(argv[0]);
 		}
 	}
 	if (cfg.total < 0 || cfg.threads < 1 || cfg.threads > MAX_THREADS ||
 	    cfg.time_limit < 0)
-		usage(argv[0]);
+		print_usage(argv[0]);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");
@@ -1771,7 +1716,7 @@ int main(int argc, char **argv)
 		printf("not ok 1 spawn_stress # out of memory\n");
 		return KSFT_FAIL;
 	}
-	fds_before = count_fds();
+	fds_before = spawn_count_fds();
 	start = ring_now_ms();
 	/*
 	 * The workers inherit this mask: a pending SIGUSR2 is then the main
@@ -1873,7 +1818,7 @@ int main(int argc, char **argv)
 		fail = "not every child was reaped";
 
 	/* Nothing may outlive its chain: no child, zombie or not. */
-	left = our_children(false);
+	left = spawn_walk_children(NULL);
 	if (left < 0)
 		printf("# cannot scan /proc: %s\n", strerror(errno));
 	if (left > 0) {
@@ -1893,14 +1838,14 @@ int main(int argc, char **argv)
 		/* Clean up so that nothing outlives the test. */
 		long long deadline = ring_now_ms() + 5000;
 
-		while (ring_now_ms() < deadline && our_children(true) > 0) {
+		while (ring_now_ms() < deadline && spawn_walk_children(spawn_kill_pid) > 0) {
 			while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
 				;
 			usleep(10000);
 		}
 	}
 
-	fds_after = count_fds();
+	fds_after = spawn_count_fds();
 	if (fds_after != fds_before) {
 		printf("# open fds: %d at start, %d at the end\n", fds_before,
 		       fds_after);

@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "spawn_proc.h"
 #include "uring_spawn.h"
 
 #define KSFT_SKIP	4
@@ -520,32 +521,13 @@ static void runner_setup(void)
 	fd_at(8, "dir", O_RDONLY | O_DIRECTORY);
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
-/* A child left over, running or a zombie? */
-static bool has_children(void)
-{
-	return waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD;
-}
-
 static int spawn_it(const struct tcase *t, bool uring, pid_t *pid,
 		    struct objs *obj)
 {
 	posix_spawn_file_actions_t *fa = &obj->fa;
 	posix_spawnattr_t *at = &obj->at;
 	char status[16];
-	char *argv[] = { NULL, out_path, status, NULL, NULL, NULL, NULL };
+	char *argv[7] = { NULL, out_path, status, NULL, NULL, NULL, NULL };
 	const char *prog = t->prog ? t->prog : probe;
 
 	snprintf(status, sizeof(status), "%d", t->exit_status);
@@ -597,11 +579,11 @@ static void runner(const struct tcase *t, bool uring, int wfd)
 	if (t->build)
 		t->build(&obj);
 	runner_env(t);
-	before = count_fds();
+	before = spawn_count_fds();
 	o.ret = spawn_it(t, uring, &pid, &obj);
 	if (!o.ret)
 		waitpid(pid, &o.status, 0);
-	o.leak = count_fds() != before || has_children();
+	o.leak = spawn_count_fds() != before || spawn_has_children();
 	if (write(wfd, &o, sizeof(o)) != sizeof(o))
 		_exit(2);
 	_exit(0);
@@ -826,7 +808,7 @@ static int pidfd_spawn_probe(bool search, int *pidfd, const char *prog,
 			     int status)
 {
 	char st[16];
-	char *argv[] = { (char *)prog, out_path, st, NULL };
+	char *const argv[] = { (char *)prog, out_path, st, NULL };
 
 	snprintf(st, sizeof(st), "%d", status);
 	if (search)
@@ -860,7 +842,7 @@ static void test_pidfd_exit(bool search)
 
 static void test_pidfd_signal(void)
 {
-	char *argv[] = { "sleep", "60", NULL };
+	char *const argv[] = { "sleep", "60", NULL };
 	int pidfd = -1, ret;
 	siginfo_t si;
 
@@ -879,13 +861,13 @@ static void test_pidfd_signal(void)
 
 static void test_pidfd_failure(void)
 {
-	char *argv[] = { "no_such_program", NULL };
-	int pidfd = -42, before = count_fds(), ret;
+	char *const argv[] = { "no_such_program", NULL };
+	int pidfd = -42, before = spawn_count_fds(), ret;
 
 	ret = io_uring_pidfd_spawnp(&pidfd, "no_such_program", NULL, NULL,
 				    argv, envp);
-	tap(ret == ENOENT && pidfd == -42 && count_fds() == before &&
-	    !has_children(),
+	tap(ret == ENOENT && pidfd == -42 && spawn_count_fds() == before &&
+	    !spawn_has_children(),
 	    "pidfd_spawnp failure: ENOENT, *pidfd untouched, no fd or child",
 	    NULL);
 }
@@ -894,7 +876,7 @@ static void test_pidfd_failure(void)
 
 static void *thread_spawn(void *arg)
 {
-	char *argv[] = { probe, out_path, "0", NULL };
+	char *const argv[] = { probe, out_path, "0", NULL };
 	int *ret = arg, status;
 	pid_t pid;
 
@@ -907,7 +889,7 @@ static void *thread_spawn(void *arg)
 /* A thread gets its own ring, and the ring goes when the thread does. */
 static void test_thread(void)
 {
-	int before = count_fds(), ret = -1;
+	int before = spawn_count_fds(), ret = -1;
 	pthread_t th;
 	char line[256];
 	off_t pos = log_size();
@@ -916,7 +898,7 @@ static void test_thread(void)
 	    pthread_join(th, NULL))
 		die("pthread");
 	log_since(pos, line, sizeof(line));
-	tap(!ret && count_fds() == before &&
+	tap(!ret && spawn_count_fds() == before &&
 	    (!supported || took_uring(line)),
 	    "a thread spawns on its own ring, freed at thread exit", NULL);
 }
@@ -924,7 +906,7 @@ static void test_thread(void)
 /* After fork, the child gets a ring of its own (the parent's is not). */
 static void test_fork(void)
 {
-	char *argv[] = { probe, out_path, "0", NULL };
+	char *const argv[] = { probe, out_path, "0", NULL };
 	char line[256];
 	int status = -1;
 	off_t pos;
