@@ -14,31 +14,8 @@
 # then a SKIP and status 4. TAP on stdout; status 1 on a failure.
 set -u
 
-build=$(cd "$1" && pwd) || exit 1
-preload=$build/spawn/libspawn_uring_preload.so
-work=$(mktemp -d /tmp/command_test.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n=0
-failed=0
-
-tap() { # status name [directive]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2${3:+ # $3}"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
-
-diag() { sed 's/^/# /'; }
-
-[ -r "$preload" ] || { echo "Bail out! no $preload"; exit 1; }
-why=$("$build/spawn_check")
-supported=$?
+. "$(dirname "$0")/tap_lib.sh" "$1"
 echo "# io_uring spawn: $why"
-require=
-[ "$supported" = 0 ] && require=require
 
 # The same scratch directory for both runs: the output names it.
 "$build/command_test" "$work/scratch" >"$work/plain.out" 2>"$work/plain.err"
@@ -79,7 +56,4 @@ else
 	tap 0 "Command through io_uring" "SKIP kernel cannot spawn through io_uring: $why"
 fi
 
-echo "1..$n"
-[ "$failed" = 0 ] || exit 1
-[ "$supported" = 0 ] || exit 4
-exit 0
+tap_end

@@ -19,23 +19,8 @@
 # status 4. TAP on stdout; status 1 on a failure.
 set -u
 
-build=$(cd "$1" && pwd) || exit 1
+. "$(dirname "$0")/tap_lib.sh" "$1"
 src=$(cd "$(dirname "$0")" && pwd)
-preload=$build/spawn/libspawn_uring_preload.so
-work=$(mktemp -d /tmp/make_test.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-n=0
-failed=0
-
-tap() { # status name [directive]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2${3:+ # $3}"
-	else
-		echo "not ok $n $2"
-		failed=1
-	fi
-}
 
 check() { # name command...
 	local name=$1
@@ -43,8 +28,6 @@ check() { # name command...
 	"$@"
 	tap $? "$name"
 }
-
-diag() { sed 's/^/# /'; }
 
 # make in a fresh copy of the project: copy name, then make's arguments.
 # Leaves its exit status in $dir/rc and its output in $dir/out, $dir/err.
@@ -87,12 +70,7 @@ same_failure() { # copy copy
 
 log_count() { grep -c "^$1 " "$2" 2>/dev/null || true; }
 
-[ -r "$preload" ] || { echo "Bail out! no $preload"; exit 1; }
-why=$("$build/spawn_check")
-supported=$?
 echo "# io_uring spawn: $why; $(make --version | head -1)"
-require=
-[ "$supported" = 0 ] && require=require
 
 # 1. Does make use posix_spawn at all? Count the library's log lines.
 run_make_preloaded "$work/probe.log" probe
@@ -128,7 +106,4 @@ else
 	tap 0 "make through io_uring" "SKIP kernel cannot spawn through io_uring: $why"
 fi
 
-echo "1..$n"
-[ "$failed" = 0 ] || exit 1
-[ "$supported" = 0 ] || exit 4
-exit 0
+tap_end
