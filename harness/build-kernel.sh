@@ -1,13 +1,17 @@
 #!/bin/bash
-# Configure and build the kernel of $FLAVOUR (plain or debug) out of tree.
+# Configure and build the kernel of $FLAVOUR (plain, debug or profile) out
+# of tree.
 # The config is tinyconfig + fragments; it is regenerated only when a
 # fragment changes, so incremental builds stay incremental.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 frags=("$ROOT/harness/configs/base.config")
-[ "$FLAVOUR" = debug ] && frags+=("$ROOT/harness/configs/debug.config")
-[ "$FLAVOUR" = plain ] || [ "$FLAVOUR" = debug ] || die "FLAVOUR=$FLAVOUR?"
+case $FLAVOUR in
+plain) ;;
+debug | profile) frags+=("$ROOT/harness/configs/$FLAVOUR.config") ;;
+*) die "FLAVOUR=$FLAVOUR?" ;;
+esac
 
 mkdir -p "$KOBJ"
 stamp=$KOBJ/.fragments.sha

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Unit tests of harness/verdict.py on synthetic guest output: each kind of
-failure alone must fail the verdict, with a message that names it.
+failure alone must fail the verdict, with a message that names it. Also of
+harness/profile_report.py (make profile) on synthetic ftrace profiles.
 
   test_verdict.py [--summary FILE] KSRC
 """
@@ -13,6 +14,7 @@ import unittest
 from contextlib import redirect_stdout
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import profile_report  # noqa: E402
 import verdict  # noqa: E402
 
 KSRC = None
@@ -183,6 +185,52 @@ class Guest(unittest.TestCase):
         rc, out = self.full(**{"kmemleak.log": "unreferenced object 0xffff1 (size 8):\n"})
         self.assertEqual(rc, 1)
         self.assertIn("kmemleak report", out)
+
+
+# trace_stat/function<cpu> as the profiler writes it (graph-time off).
+STAT_CPU0 = """\
+  Function                               Hit    Time            Avg             s^2
+  --------                               ---    ----            ---             ---
+  copy_process                            10    50.000 us       5.000 us        0.100 us
+  default_idle                             4    900.000 us      225.000 us      1.000 us
+  io_submit_sqes                          10    20.000 us       2.000 us        0.100 us
+"""
+STAT_CPU1 = """\
+  Function                               Hit    Time            Avg             s^2
+  --------                               ---    ----            ---             ---
+  copy_process                            10    30.000 us       3.000 us        0.100 us
+"""
+
+
+class ProfileReport(unittest.TestCase):
+    def write(self, text):
+        d = tempfile.mkdtemp(prefix="profile-test-")
+        path = os.path.join(d, "m.txt")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_per_spawn_and_cpus_summed(self):
+        spawns, prof = profile_report.load(self.write("# spawns 10\n" + STAT_CPU0 + STAT_CPU1))
+        self.assertEqual(spawns, 10)
+        self.assertEqual(prof["copy_process"], (2.0, 8.0))
+        self.assertEqual(prof["io_submit_sqes"], (1.0, 2.0))
+
+    def test_idle_left_out_of_totals(self):
+        _, prof = profile_report.load(self.write("# spawns 10\n" + STAT_CPU0))
+        self.assertEqual(profile_report.totals(prof), (2.0, 7.0))
+
+    def test_no_spawn_count_is_an_error(self):
+        with self.assertRaises(SystemExit):
+            profile_report.load(self.write(STAT_CPU0))
+
+    def test_diff_names_the_extra_work(self):
+        _, a = profile_report.load(self.write("# spawns 10\n" + STAT_CPU0))
+        _, b = profile_report.load(self.write("# spawns 10\n" + STAT_CPU1))
+        table = profile_report.diff_table("a", a, "b", b)
+        more_a = table.split("b more than a")[0]
+        self.assertIn("`io_submit_sqes` | 1.00 | 0.00", more_a)
+        self.assertNotIn("default_idle", table)
 
 
 def main():

@@ -11,6 +11,12 @@
  * run: THROUGHPUT_N processes, two in flight, per method. Prints one JSON
  * object per line: {"method", "parent", "mode", "n", "median_ns", "min_ns",
  * "p90_ns"}, or {"method", "available": false, "why"}.
+ *
+ *   spawnbench CHILD profile RUNS OUTDIR
+ *
+ * runs RUNS spawns of each method from the small parent with the ftrace
+ * function profiler on (a kernel built with CONFIG_FUNCTION_PROFILER) and
+ * writes what it counted, per method, to OUTDIR/METHOD.txt.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -193,8 +199,12 @@ static pid_t by_io_uring(void)
 {
 	pid_t pid;
 
+	/*
+	 * One io_uring_enter() submits the chain and waits for both CQEs, as
+	 * the posix_spawn library does: the EXEC's result is known on return.
+	 */
 	queue_spawn(2);
-	if (ring_submit(&ring) != 2)
+	if (ring_submit_and_wait(&ring, 2) != 2)
 		return -1;
 	collect(1, &pid);
 	return pid;
@@ -265,7 +275,7 @@ static unsigned long long one(struct method *m)
 		t0 = now_ns();
 		for (i = 0; i < BATCH; i++)
 			queue_spawn(2 * (i + 1));
-		if (ring_submit(&ring) != 2 * BATCH)
+		if (ring_submit_and_wait(&ring, 2 * BATCH) != 2 * BATCH)
 			exit(1);
 		collect(BATCH, pids);
 		for (i = 0; i < BATCH; i++) {
@@ -292,6 +302,76 @@ static unsigned long long one(struct method *m)
 		reap(pid);
 	}
 	return ts - t0;
+}
+
+#define TRACING "/sys/kernel/tracing/"
+
+static void write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val)) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+}
+
+/* Every CPU's function profile, after a "# spawns N" line. */
+static void profile_save(const char *dir, const char *name, int spawns)
+{
+	char path[256], buf[65536];
+	FILE *out;
+	ssize_t n;
+	int cpu, fd;
+
+	snprintf(path, sizeof(path), "%s/%s.txt", dir, name);
+	out = fopen(path, "w");
+	if (!out) {
+		perror(path);
+		exit(1);
+	}
+	fprintf(out, "# spawns %d\n", spawns);
+	for (cpu = 0;; cpu++) {
+		snprintf(path, sizeof(path), TRACING "trace_stat/function%d", cpu);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			break;
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			fwrite(buf, 1, n, out);
+		close(fd);
+	}
+	if (fclose(out) || cpu == 0) {
+		fprintf(stderr, "no function profile saved for %s\n", name);
+		exit(1);
+	}
+}
+
+/*
+ * The profiler counts every kernel function called while it is on, in any
+ * task: each method's window holds only its own spawns (and the parent's
+ * wait for them), after a few untraced ones to warm the caches up.
+ */
+static void profile(const char *dir, int runs)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < NMETHODS; i++) {
+		struct method *m = &methods[i];
+		int per = !strcmp(m->name, "io_uring_spawn_batch") ? BATCH : 1;
+
+		if (m->why || !strcmp(m->name, "exec_floor"))
+			continue;
+		for (r = 0; r < 10; r++)
+			one(m);
+		write_str(TRACING "function_profile_enabled", "1");
+		for (r = 0; r < runs; r++)
+			one(m);
+		write_str(TRACING "function_profile_enabled", "0");
+		profile_save(dir, m->name, runs * per);
+		fprintf(stderr, "profiled %s: %d spawns\n", m->name, runs * per);
+	}
 }
 
 /*
@@ -346,7 +426,7 @@ static unsigned long long throughput(struct method *m, int total)
 		while (inflight < 2 && started < total) {
 			if (!strncmp(m->name, "io_uring", 8)) {
 				queue_spawn(2);
-				if (ring_submit(&ring) != 2)
+				if (ring_submit_and_wait(&ring, 2) != 2)
 					exit(1);
 				collect(1, pids);
 			} else if (m->spawn() == -1) {
@@ -376,13 +456,14 @@ int main(int argc, char **argv)
 	int fds[2];
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s CHILD MODE RUNS THROUGHPUT_N\n", argv[0]);
+		fprintf(stderr, "usage: %s CHILD MODE RUNS THROUGHPUT_N\n"
+			"       %s CHILD profile RUNS OUTDIR\n", argv[0], argv[0]);
 		return 2;
 	}
 	child_path = argv[1];
 	mode = argv[2];
 	runs = atoi(argv[3]);
-	tput = atoi(argv[4]);
+	tput = strcmp(mode, "profile") ? atoi(argv[4]) : 0;
 
 	/* The read end out of the way of TS_FD, the write end at TS_FD. */
 	if (pipe2(fds, O_CLOEXEC))
@@ -413,6 +494,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		methods[i].samples = calloc(runs, sizeof(unsigned long long));
+	}
+	if (!strcmp(mode, "profile")) {
+		profile(argv[4], runs);
+		return 0;
 	}
 
 	for (p = 0; p < 3; p++) {

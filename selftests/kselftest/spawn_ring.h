@@ -225,10 +225,12 @@ static inline struct io_uring_sqe *ring_get_sqe(struct spawn_ring *r)
 /*
  * Publish every SQE taken since the last call with one tail update, then
  * hand them to the kernel in one io_uring_enter() (or wake the SQPOLL
- * thread). Returns the number the kernel consumed (for SQPOLL: the number
- * published) or a negative errno.
+ * thread) which, unless SQPOLL, also waits for @wait_nr completions
+ * (liburing's io_uring_submit_and_wait()). Returns the number the kernel
+ * consumed (for SQPOLL: the number published) or a negative errno.
  */
-static inline int ring_submit(struct spawn_ring *r)
+static inline int ring_submit_and_wait(struct spawn_ring *r,
+				       unsigned int wait_nr)
 {
 	unsigned int tail = *r->sq_tail;
 	unsigned int n = r->sqe_tail - tail;
@@ -256,8 +258,14 @@ static inline int ring_submit(struct spawn_ring *r)
 		return n;
 	}
 
-	ret = sys_io_uring_enter(r->fd, n, 0, 0, NULL, 0);
+	ret = sys_io_uring_enter(r->fd, n, wait_nr,
+				 wait_nr ? IORING_ENTER_GETEVENTS : 0, NULL, 0);
 	return ret < 0 ? -errno : ret;
+}
+
+static inline int ring_submit(struct spawn_ring *r)
+{
+	return ring_submit_and_wait(r, 0);
 }
 
 /* Copy out up to @max ready completions; returns how many. */
