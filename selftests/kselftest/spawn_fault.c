@@ -467,7 +467,13 @@ static void child_faults(struct __test_metadata *_metadata, FAULT_DATA *self,
 		/* Only the child fails, from its next allocation on. */
 		snprintf(pidpath, sizeof(pidpath), "/proc/%d/make-it-fail", pid);
 		ASSERT_EQ(0, write_file(pidpath, "1"));
-		wfd = open(fifo, O_WRONLY | O_CLOEXEC);	/* releases the OPENAT */
+		/*
+		 * Release the OPENAT. O_RDWR, not O_WRONLY: a child whose
+		 * chain failed before its OPENAT (it may not have reached it
+		 * when it was marked) never opens the FIFO, and a write-only
+		 * open would wait for it forever.
+		 */
+		wfd = open(fifo, O_RDWR | O_CLOEXEC);
 		ASSERT_GE(wfd, 0);
 		/* The CLONE's CQE is in; the others go through finish_chain. */
 		line = finish_chain(&r, &sc, steps, pid, why, sizeof(why));
