@@ -1865,8 +1865,26 @@ static int submit_all(void)
 	long long deadline = ring_now_ms() + WAIT_MS;
 	int ret = ring_submit(r);
 
-	if (r->setup_flags & IORING_SETUP_SQPOLL)
+	if (r->setup_flags & IORING_SETUP_SQPOLL) {
+		/*
+		 * Wait for the thread to take all of them: what it takes in
+		 * one batch can form one link, and an iteration's last SQE
+		 * may leave its link open. The next iteration's SQEs must not
+		 * join it.
+		 */
+		while (ret >= 0 &&
+		       __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE) != *r->sq_tail) {
+			if (ring_now_ms() > deadline)
+				return -ETIMEDOUT;
+			if ((__atomic_load_n(r->sq_flags, __ATOMIC_ACQUIRE) &
+			     IORING_SQ_NEED_WAKEUP) &&
+			    sys_io_uring_enter(r->fd, 0, 0, IORING_ENTER_SQ_WAKEUP,
+					       NULL, 0) < 0)
+				return -errno;
+			usleep(100);
+		}
 		return ret < 0 ? ret : 0;
+	}
 	for (;;) {
 		unsigned int head = __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
 		unsigned int left = *r->sq_tail - head;
