@@ -1714,32 +1714,7 @@ static void check_no_other_child(void)
 			continue;
 		if (ring_now_ms() > deadline) {
 			/* Live children we cannot name: clean up by /proc. */
-			DIR *d = opendir("/proc");
-			struct dirent *e;
-
-			while (d && (e = readdir(d))) {
-				char p[300], buf[512], *c;
-				int fd, ppid;
-				ssize_t len;
-
-				if (!isdigit((unsigned char)e->d_name[0]))
-					continue;
-				snprintf(p, sizeof(p), "/proc/%s/stat", e->d_name);
-				fd = open(p, O_RDONLY | O_CLOEXEC);
-				if (fd < 0)
-					continue;
-				len = read(fd, buf, sizeof(buf) - 1);
-				close(fd);
-				if (len <= 0)
-					continue;
-				buf[len] = '\0';
-				c = strrchr(buf, ')');
-				if (c && sscanf(c + 1, " %*c %d", &ppid) == 1 &&
-				    ppid == getpid())
-					kill(atoi(e->d_name), SIGKILL);
-			}
-			if (d)
-				closedir(d);
+			spawn_walk_children(spawn_kill_pid);
 			if (++rounds > 3) {
 				failure("children that survive SIGKILL");
 				return;
