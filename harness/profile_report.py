@@ -51,7 +51,7 @@ def diff_table(a_name, a, b_name, b, n=25):
             continue
         ca, ta = a.get(k, (0, 0.0))
         cb, tb = b.get(k, (0, 0.0))
-        rows.append((ta - tb, ca - cb, k, ca, cb, ta, tb))
+        rows.append((ta - tb, k, ca, cb, ta, tb))
     out = []
     for title, sel in ((f"{a_name} more than {b_name}", rows),
                        (f"{b_name} more than {a_name}",
@@ -59,7 +59,7 @@ def diff_table(a_name, a, b_name, b, n=25):
         out.append(f"\n{title} (per spawn; top {n} by self time):\n")
         out.append(f"| function | calls {a_name} | calls {b_name} | µs {a_name} | µs {b_name} | µs difference |")
         out.append("|---|---:|---:|---:|---:|---:|")
-        for d, _, k, ca, cb, ta, tb in sorted(sel, reverse=True)[:n]:
+        for d, k, ca, cb, ta, tb in sorted(sel, reverse=True)[:n]:
             if d <= 0:
                 break
             out.append(f"| `{k}` | {ca:.2f} | {cb:.2f} | {ta:.2f} | {tb:.2f} | {d:+.2f} |")

@@ -223,6 +223,24 @@ static inline struct io_uring_sqe *ring_get_sqe(struct spawn_ring *r)
 }
 
 /*
+ * Wake an SQPOLL ring's thread if it sleeps, for entries published before
+ * the call. Returns 0 or a negative errno.
+ */
+static inline int ring_wake_sqpoll(struct spawn_ring *r)
+{
+	/*
+	 * Order the tail store before reading the wakeup flag, or the
+	 * thread could go to sleep having missed the new entries.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if ((__atomic_load_n(r->sq_flags, __ATOMIC_RELAXED) &
+	     IORING_SQ_NEED_WAKEUP) &&
+	    sys_io_uring_enter(r->fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
  * Publish every SQE taken since the last call with one tail update, then
  * hand them to the kernel in one io_uring_enter() (or wake the SQPOLL
  * thread) which, unless SQPOLL, also waits for @wait_nr completions
@@ -243,19 +261,8 @@ static inline int ring_submit_and_wait(struct spawn_ring *r,
 	__atomic_store_n(r->sq_tail, tail + n, __ATOMIC_RELEASE);
 
 	if (r->setup_flags & IORING_SETUP_SQPOLL) {
-		/*
-		 * Order the tail store before reading the wakeup flag, or the
-		 * thread could go to sleep having missed the new entries.
-		 */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (__atomic_load_n(r->sq_flags, __ATOMIC_RELAXED) &
-		    IORING_SQ_NEED_WAKEUP) {
-			if (sys_io_uring_enter(r->fd, 0, 0,
-					       IORING_ENTER_SQ_WAKEUP,
-					       NULL, 0) < 0)
-				return -errno;
-		}
-		return n;
+		ret = ring_wake_sqpoll(r);
+		return ret < 0 ? ret : (int)n;
 	}
 
 	ret = sys_io_uring_enter(r->fd, n, wait_nr,

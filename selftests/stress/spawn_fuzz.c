@@ -1359,6 +1359,29 @@ static bool is_dev_null(int fd)
 	return !strcmp(target, "/dev/null");
 }
 
+/*
+ * An OPENAT whose fd, if it gets one, is in our own table: one that is not
+ * in a CLONE's link (there it is the child's, or a bug check_chains() sees).
+ */
+static bool opens_in_our_table(const struct fz_sqe *fs)
+{
+	const struct fz_sqe *head = &F.cur[fs->head];
+
+	return fs->sqe.opcode == IORING_OP_OPENAT &&
+	       !(head != fs && head->sqe.opcode == IORING_OP_CLONE);
+}
+
+/* Close @fd, which SQE @i opened in our table; it must be a /dev/null. */
+static bool close_opened(int i, int fd, bool late)
+{
+	if (!is_dev_null(fd)) {
+		failure("%s[%d] OPENAT: fd %d is not /dev/null",
+			late ? "late " : "", i, fd);
+		return false;
+	}
+	return !close(fd);
+}
+
 static void history_note(void)
 {
 	struct history *h = &F.hist[F.iter % HISTORY];
@@ -1371,16 +1394,12 @@ static void history_note(void)
 	h->ours = 0;
 	for (i = 0; i < F.n; i++) {
 		const struct fz_sqe *fs = &F.cur[i];
-		const struct fz_sqe *head = &F.cur[fs->head];
 
 		if (fs->seen)
 			h->seen |= 1U << i;
 		if (fs->optional)
 			h->optional |= 1U << i;
-		/* As close_our_fds() decides, for a CQE still to come. */
-		if (fs->sqe.opcode == IORING_OP_OPENAT &&
-		    !(head != fs && head->sqe.opcode == IORING_OP_CLONE &&
-		      head->seen && head->res > 0))
+		if (opens_in_our_table(fs))
 			h->ours |= 1U << i;
 	}
 }
@@ -1415,13 +1434,9 @@ static void handle_cqe(const struct spawn_cqe *cqe)
 			 * An OPENAT that ran in our context after we moved on
 			 * (it followed a request whose CQE might not come).
 			 */
-			if ((h->ours & (1U << idx)) && cqe->res >= 0) {
-				if (!is_dev_null(cqe->res))
-					failure("late OPENAT: fd %d is not /dev/null",
-						cqe->res);
-				else if (!close(cqe->res))
-					F.late_fds++;
-			}
+			if ((h->ours & (1U << idx)) && cqe->res >= 0 &&
+			    close_opened(idx, cqe->res, true))
+				F.late_fds++;
 			return;
 		}
 		failure("stray CQE: user_data %#llx res %d (iteration %llu)",
@@ -1683,18 +1698,9 @@ static void close_our_fds(void)
 
 	for (i = 0; i < F.n; i++) {
 		const struct fz_sqe *fs = &F.cur[i];
-		const struct fz_sqe *head = &F.cur[fs->head];
 
-		if (fs->sqe.opcode != IORING_OP_OPENAT || !fs->seen ||
-		    fs->res < 0)
-			continue;
-		if (head != fs && head->sqe.opcode == IORING_OP_CLONE)
-			continue;	/* the child's, or a bug check_chains() saw */
-		if (!is_dev_null(fs->res)) {
-			failure("[%d] OPENAT: fd %d is not /dev/null", i, fs->res);
-			continue;
-		}
-		close(fs->res);
+		if (opens_in_our_table(fs) && fs->seen && fs->res >= 0)
+			close_opened(i, fs->res, false);
 	}
 }
 
@@ -1859,11 +1865,9 @@ static int submit_all(void)
 		       __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE) != *r->sq_tail) {
 			if (ring_now_ms() > deadline)
 				return -ETIMEDOUT;
-			if ((__atomic_load_n(r->sq_flags, __ATOMIC_ACQUIRE) &
-			     IORING_SQ_NEED_WAKEUP) &&
-			    sys_io_uring_enter(r->fd, 0, 0, IORING_ENTER_SQ_WAKEUP,
-					       NULL, 0) < 0)
-				return -errno;
+			ret = ring_wake_sqpoll(r);
+			if (ret < 0)
+				return ret;
 			usleep(100);
 		}
 		return ret < 0 ? ret : 0;
