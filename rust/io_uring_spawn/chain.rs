@@ -187,8 +187,9 @@ impl<R: ChainReq> Chain<R> {
         }
     }
 
-    /// Runs the chain in the current task (the child). `stop` is asked
-    /// before each step whether the child must give up (a fatal signal).
+    /// Runs the chain in the current task (the child). `stop` runs before
+    /// each step: it settles what a return to user space would (task_work)
+    /// and says whether the child must give up (a fatal signal).
     pub(crate) fn run(mut self, stop: &dyn Fn() -> bool) -> Outcome {
         let mut prev_fd = EBADF;
         while let Some(mut req) = self.pop() {

@@ -182,7 +182,7 @@ unsafe extern "C" fn child_main(arg: *mut c_void) -> c_int {
     let spawn = unsafe { KBox::from_raw(arg.cast::<Spawn<Req>>()) };
     let Spawn { chain, attr } = KBox::into_inner(spawn);
     let outcome = match apply_attr(&attr, &RealAttrOps) {
-        Ok(()) => chain.run(&fatal_signal_pending),
+        Ok(()) => chain.run(&settle),
         Err(e) => chain.abort(e.to_errno()),
     };
     match outcome {
@@ -262,9 +262,12 @@ impl AttrOps for RealAttrOps {
     }
 }
 
-fn fatal_signal_pending() -> bool {
-    // SAFETY: FFI call that only looks at the current task.
-    unsafe { bindings::io_spawn_fatal_signal_pending() }
+/// Between two steps: see `io_spawn_child_settle()`. True if the child must
+/// give up (a fatal signal).
+fn settle() -> bool {
+    // SAFETY: FFI call acting on the current task only, from its own
+    // context (the child, in kernel mode, holding no lock).
+    unsafe { bindings::io_spawn_child_settle() }
 }
 
 /// Exit status of a child whose chain ended without a successful EXEC, as

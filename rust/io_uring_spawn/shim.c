@@ -146,8 +146,19 @@ void io_spawn_req_cancel(struct io_kiocb *req, int res)
 	io_req_task_queue_fail(req, res);
 }
 
-bool io_spawn_fatal_signal_pending(void)
+/*
+ * Before each step, the child does what a task does on its way back to
+ * user space between two syscalls: runs its task_work (deferred fputs
+ * among it) and clears TIF_NOTIFY_SIGNAL. The flag matters from the first
+ * step: the child's thread flags are a copy of the submitter's, which has
+ * it set whenever task_work is queued to it (an earlier child freeing its
+ * requests, say); left set, signal_pending() is true in the child and
+ * exec's interruptible waits fail with -EINTR. Real signals stay pending.
+ * Returns whether a fatal one is: then the child must give up.
+ */
+bool io_spawn_child_settle(void)
 {
+	io_run_task_work();
 	return fatal_signal_pending(current);
 }
 

@@ -330,6 +330,30 @@ static int write_file(const char *path, const char *text, mode_t mode)
 	return ret;
 }
 
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	int in, out, ret = -1;
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (out >= 0) {
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, n) != n)
+				break;
+		if (n == 0 && !fchmod(out, mode))
+			ret = 0;
+		/* Closed before the exec: an open writer is -ETXTBSY. */
+		if (close(out))
+			ret = -1;
+	}
+	close(in);
+	return ret;
+}
+
 /* The number the next open() gets: the lowest free descriptor. */
 static int lowest_free_fd(void)
 {
@@ -1881,6 +1905,78 @@ TEST_F_TIMEOUT(spawn, many_spawns, 900)
 	ASSERT_FALSE(spawn_has_children());
 }
 
+/*
+ * Several chains in one submission: each child frees its requests through
+ * task_work queued to us (TWA_SIGNAL on a plain ring), so the CLONEs after
+ * the first are often issued while we have TIF_NOTIFY_SIGNAL set. That
+ * notification is ours, not the child's: every EXEC must still succeed
+ * (an inherited flag made exec's interruptible waits fail with -EINTR).
+ * The NOPs between the chains give the earlier children time to run.
+ */
+#define BUSY_ROUNDS	150
+#define BUSY_CHAINS	4
+#define BUSY_NOPS	24
+#define BUSY_PER_CHAIN	(3 + BUSY_NOPS)
+
+TEST_F_TIMEOUT(spawn, submitter_task_work_pending, 900)
+{
+	struct spawn_cqe cqes[BUSY_CHAINS * BUSY_PER_CHAIN];
+	int before, round, i, j, got, eintr = 0;
+	pid_t pids[BUSY_CHAINS];
+	struct spawn_ring r;
+	struct child_args a;
+
+	before = spawn_count_fds();
+	ASSERT_EQ(0, ring_init(&r, 128, 0, 0));
+	child_argv(self, &a, -1, "exit:0");
+	for (round = 0; round < BUSY_ROUNDS; round++) {
+		for (i = 0; i < BUSY_CHAINS; i++) {
+			__u64 ud = (__u64)i * BUSY_PER_CHAIN;
+
+			prep_clone(add_sqe(_metadata, &r, ud + 1,
+					   IOSQE_IO_LINK), NULL, 0);
+			prep_nop(add_sqe(_metadata, &r, ud + 2, IOSQE_IO_LINK));
+			prep_exec(add_sqe(_metadata, &r, ud + 3, 0), AT_FDCWD,
+				  a.argv[0], a.argv, test_envp, 0);
+			for (j = 0; j < BUSY_NOPS; j++)
+				prep_nop(add_sqe(_metadata, &r, ud + 4 + j, 0));
+		}
+		ASSERT_EQ(BUSY_CHAINS * BUSY_PER_CHAIN, ring_submit(&r));
+		got = ring_wait_cqes(&r, cqes, ARRAY_SIZE(cqes), WAIT_MS);
+		ASSERT_EQ((int)ARRAY_SIZE(cqes), got);
+		memset(pids, 0, sizeof(pids));
+		for (j = 0; j < got; j++) {
+			__u64 ud = cqes[j].user_data - 1;
+			int res = cqes[j].res;
+
+			i = ud / BUSY_PER_CHAIN;
+			ASSERT_LT(i, BUSY_CHAINS);
+			switch (ud % BUSY_PER_CHAIN) {
+			case 0:
+				ASSERT_GT(res, 0) TH_LOG("round %d: CLONE %d",
+							 round, res);
+				pids[i] = res;
+				break;
+			case 2:
+				eintr += res == -EINTR;
+				EXPECT_EQ(0, res) TH_LOG("round %d chain %d: EXEC %s",
+							 round, i,
+							 strerror(-res));
+				break;
+			default:
+				ASSERT_EQ(0, res);
+			}
+		}
+		for (i = 0; i < BUSY_CHAINS; i++)
+			assert_exit(_metadata, reap_status(_metadata, pids[i]),
+				    0);
+		ASSERT_EQ(0, eintr);
+	}
+	ring_exit(&r);
+	ASSERT_EQ(before, spawn_count_fds());
+	ASSERT_FALSE(spawn_has_children());
+}
+
 /* DEFER_TASKRUN | SINGLE_ISSUER rings spawn like any other. */
 TEST_F(spawn, defer_taskrun)
 {
@@ -2332,6 +2428,38 @@ TEST_F(spawn, dup_onto_itself)
 	close(keep);
 	close(moved);
 	close(marked);
+}
+
+/*
+ * A file a step closes is released before the next step, as between two
+ * syscalls: a program the chain opened for writing and closed can be
+ * exec'd, as after posix_spawn's addopen and addclose. (The child's final
+ * fput is deferred to its task_work, which it runs before each step.)
+ */
+TEST_F(spawn, close_then_exec)
+{
+	char prog[PATH_MAX];
+	struct child_args a;
+	struct chain c;
+	int fd;
+
+	snprintf(prog, sizeof(prog), "%s/prog", self->tmpdir);
+	ASSERT_EQ(0, copy_file(self->child, prog, 0700));
+	child_argv(self, &a, -1, "exit:0");
+	a.argv[0] = prog;
+	fd = lowest_free_fd();
+	begin_spawn(_metadata, self, NULL);
+	prep_openat(step(_metadata, self, 2), AT_FDCWD, prog,
+		    O_WRONLY | O_CLOEXEC, 0);
+	prep_close(step(_metadata, self, 3), fd);
+	prep_exec(add_sqe(_metadata, &self->ring, 4, 0), AT_FDCWD, prog,
+		  a.argv, test_envp, 0);
+	submit_and_wait(_metadata, &self->ring, 4, &c);
+	ASSERT_GT(c.res[1], 0);
+	ASSERT_EQ(fd, c.res[2]);
+	ASSERT_EQ(0, c.res[3]);
+	ASSERT_EQ(0, c.res[4]) TH_LOG("EXEC: %s", strerror(-c.res[4]));
+	assert_exit(_metadata, reap_status(_metadata, c.res[1]), 0);
 }
 
 /* "Open onto fd N": OPENAT, then DUP of its result, moved. */
@@ -2896,30 +3024,6 @@ TEST_F(spawn, seccomp_exec_kill)
 }
 
 /* Copy @from to a new file @to with @mode (set after writing). */
-static int copy_file(const char *from, const char *to, mode_t mode)
-{
-	char buf[65536];
-	int in, out, ret = -1;
-	ssize_t n;
-
-	in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return -1;
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
-	if (out >= 0) {
-		while ((n = read(in, buf, sizeof(buf))) > 0)
-			if (write(out, buf, n) != n)
-				break;
-		if (n == 0 && !fchmod(out, mode))
-			ret = 0;
-		/* Closed before the exec: an open writer is -ETXTBSY. */
-		if (close(out))
-			ret = -1;
-	}
-	close(in);
-	return ret;
-}
-
 /*
  * A setuid-root program exec'd by a chain: it runs with euid 0 for an
  * unprivileged submitter, and with no_new_privs it does not, exactly as

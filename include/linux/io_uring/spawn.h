@@ -65,7 +65,7 @@ struct io_kiocb *io_spawn_req_peek_link(struct io_kiocb *req);
 int io_spawn_req_run(struct io_kiocb *req);
 void io_spawn_req_cancel(struct io_kiocb *req, int res);
 
-bool io_spawn_fatal_signal_pending(void);
+bool io_spawn_child_settle(void);
 
 /* What the child does for the chain-only opcodes and the spawn attributes. */
 int io_spawn_do_dup(int fd, unsigned int target, bool cloexec, bool move);
