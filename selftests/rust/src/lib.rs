@@ -1,106 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Helpers shared by the guest-side Rust tests of io_uring_spawn: SQEs for
-//! the spawn opcodes on top of the `io-uring` crate, which predates them.
+//! Helpers shared by the guest-side Rust tests of io_uring_spawn, on top of
+//! the raw SQEs of the io-uring-spawn crate (samples/rust/io-uring-spawn).
 
 use io_uring::{cqueue, squeue, IoUring};
+use io_uring_spawn::raw::{CStrArray, RawSqe};
 use std::ffi::CString;
 use std::io;
-use std::os::raw::c_char;
 
-/// The series' opcodes and feature bit (6.12 numbering).
-pub const IORING_OP_CLONE: u8 = 58;
-pub const IORING_OP_EXEC: u8 = 59;
-pub const IORING_FEAT_SPAWN: u32 = 1 << 31;
-
-/// `struct io_uring_sqe`, laid out as in the UAPI header.
-#[repr(C)]
-#[derive(Default, Clone, Copy)]
-pub struct RawSqe {
-    pub opcode: u8,
-    pub flags: u8,
-    pub ioprio: u16,
-    pub fd: i32,
-    pub off: u64,
-    pub addr: u64,
-    pub len: u32,
-    pub op_flags: u32,
-    pub user_data: u64,
-    pub buf_index: u16,
-    pub personality: u16,
-    pub file_index: u32,
-    pub addr3: u64,
-    pub pad2: u64,
-}
-
-const _: () = assert!(std::mem::size_of::<RawSqe>() == 64);
-const _: () = assert!(std::mem::size_of::<squeue::Entry>() == 64);
-
-impl RawSqe {
-    /// An SQE the `io-uring` crate can push.
-    pub fn entry(self) -> squeue::Entry {
-        // SAFETY: `squeue::Entry` is a `#[repr(C)]` wrapper around the
-        // crate's `io_uring_sqe`, which is the UAPI struct, as `RawSqe` is;
-        // both are 64 bytes (checked above) of plain integers.
-        unsafe { std::mem::transmute::<RawSqe, squeue::Entry>(self) }
-    }
-}
+/// The series' opcodes and feature bit, from the io-uring-spawn crate.
+pub use io_uring_spawn::raw::{IORING_FEAT_SPAWN, IORING_OP_CLONE, IORING_OP_EXEC};
 
 /// `IORING_OP_CLONE` with the default `clone_args`.
 pub fn clone_sqe(user_data: u64, sqe_flags: u8) -> squeue::Entry {
     RawSqe {
-        opcode: IORING_OP_CLONE,
         flags: sqe_flags,
         user_data,
-        ..Default::default()
+        ..RawSqe::clone(None, None)
     }
-    .entry()
+    .into_entry()
 }
 
-/// A NULL-terminated array of C strings that lives as long as the value.
-pub struct CStrVec {
-    _strings: Vec<CString>,
-    ptrs: Vec<*const c_char>,
-}
-
-impl CStrVec {
-    pub fn new<S: AsRef<str>>(items: &[S]) -> Self {
-        let strings: Vec<CString> = items
+/// A NULL-terminated array of C strings (`argv`, `envp`).
+pub fn cstrs<S: AsRef<str>>(items: &[S]) -> CStrArray {
+    CStrArray::new(
+        items
             .iter()
             .map(|s| CString::new(s.as_ref()).unwrap())
-            .collect();
-        let mut ptrs: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
-        ptrs.push(std::ptr::null());
-        CStrVec {
-            _strings: strings,
-            ptrs,
-        }
-    }
-
-    pub fn as_ptr(&self) -> *const *const c_char {
-        self.ptrs.as_ptr()
-    }
+            .collect(),
+    )
 }
 
-/// `IORING_OP_EXEC`: execveat(dfd, path, argv, envp, flags). The strings
+/// `IORING_OP_EXEC`: execveat(AT_FDCWD, path, argv, envp, 0). The strings
 /// must outlive the EXEC's completion.
 pub fn exec_sqe(
     user_data: u64,
     sqe_flags: u8,
     path: &CString,
-    argv: &CStrVec,
-    envp: &CStrVec,
+    argv: &CStrArray,
+    envp: &CStrArray,
 ) -> squeue::Entry {
     RawSqe {
-        opcode: IORING_OP_EXEC,
         flags: sqe_flags,
-        fd: libc::AT_FDCWD,
-        addr: path.as_ptr() as u64,
-        off: argv.as_ptr() as u64,
-        addr3: envp.as_ptr() as u64,
         user_data,
-        ..Default::default()
+        ..RawSqe::exec(libc::AT_FDCWD, path, argv, envp)
     }
-    .entry()
+    .into_entry()
 }
 
 /// Submit `entries` in one go and wait for `wait` completions.
@@ -161,12 +105,14 @@ mod tests {
     #[test]
     fn exec_sqe_puts_fields_where_the_uapi_says() {
         let path = CString::new("/bin/true").unwrap();
-        let argv = CStrVec::new(&["true"]);
-        let envp = CStrVec::new::<&str>(&[]);
-        let e = exec_sqe(9, 0, &path, &argv, &envp);
-        // SAFETY: Entry and RawSqe have the same layout (see `entry`).
+        let argv = cstrs(&["true"]);
+        let envp = cstrs::<&str>(&[]);
+        let e = exec_sqe(9, 1 << 2, &path, &argv, &envp);
+        // SAFETY: Entry and RawSqe have the same layout (see
+        // `RawSqe::into_entry`).
         let raw: RawSqe = unsafe { std::mem::transmute(e) };
         assert_eq!(raw.opcode, IORING_OP_EXEC);
+        assert_eq!(raw.flags, 1 << 2);
         assert_eq!(raw.fd, libc::AT_FDCWD);
         assert_eq!(raw.addr, path.as_ptr() as u64);
         assert_eq!(raw.off, argv.as_ptr() as u64);
@@ -175,8 +121,19 @@ mod tests {
     }
 
     #[test]
-    fn cstrvec_is_null_terminated() {
-        let v = CStrVec::new(&["a", "bc"]);
+    fn clone_sqe_is_a_bare_clone() {
+        // SAFETY: as above.
+        let raw: RawSqe = unsafe { std::mem::transmute(clone_sqe(3, 1 << 2)) };
+        assert_eq!(
+            (raw.opcode, raw.flags, raw.user_data),
+            (IORING_OP_CLONE, 1 << 2, 3)
+        );
+        assert_eq!((raw.addr, raw.len, raw.off), (0, 0, 0));
+    }
+
+    #[test]
+    fn cstrs_are_null_terminated() {
+        let v = cstrs(&["a", "bc"]);
         // SAFETY: the array has three elements, the last NULL.
         unsafe {
             assert!(!(*v.as_ptr()).is_null());

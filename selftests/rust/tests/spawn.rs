@@ -23,7 +23,7 @@ fn exited(status: i32) -> Option<i32> {
 /// results.
 fn spawn(ring: &mut IoUring, path: &str) -> (i32, i32) {
     let path = CString::new(path).unwrap();
-    let (argv, envp) = (CStrVec::new(&["prog"]), CStrVec::new::<&str>(&[]));
+    let (argv, envp) = (cstrs(&["prog"]), cstrs::<&str>(&[]));
     let cqes = submit_all(
         ring,
         &[
@@ -49,8 +49,8 @@ fn stdout_redirected_by_the_chain() {
     let out = format!("/tmp/io_uring_spawn_rust.{}", std::process::id());
     let out_c = CString::new(out.clone()).unwrap();
     let path = CString::new("/bin/sh").unwrap();
-    let argv = CStrVec::new(&["sh", "-c", "echo \"$MSG\""]);
-    let envp = CStrVec::new(&["MSG=from a chain"]);
+    let argv = cstrs(&["sh", "-c", "echo \"$MSG\""]);
+    let envp = cstrs(&["MSG=from a chain"]);
     let link = Flags::IO_LINK.bits();
     let close = opcode::Close::new(types::Fd(1))
         .build()
@@ -96,7 +96,7 @@ fn failed_exec_reports_errno_and_exits_127() {
 fn batch_of_spawns_in_one_submission() {
     let mut ring = ring();
     let path = CString::new("/bin/true").unwrap();
-    let (argv, envp) = (CStrVec::new(&["true"]), CStrVec::new::<&str>(&[]));
+    let (argv, envp) = (cstrs(&["true"]), cstrs::<&str>(&[]));
     let mut sqes = Vec::new();
     for i in 0..8u64 {
         sqes.push(clone_sqe(100 + 2 * i, Flags::IO_LINK.bits()));
@@ -138,7 +138,7 @@ fn defer_taskrun_ring() {
 fn exec_outside_a_chain_is_einval() {
     let mut ring = ring();
     let path = CString::new("/bin/true").unwrap();
-    let (argv, envp) = (CStrVec::new(&["true"]), CStrVec::new::<&str>(&[]));
+    let (argv, envp) = (cstrs(&["true"]), cstrs::<&str>(&[]));
     let cqes = submit_all(&mut ring, &[exec_sqe(1, 0, &path, &argv, &envp)]).unwrap();
     assert_eq!(cqes[0].result(), -libc::EINVAL);
 }

@@ -64,6 +64,7 @@
 
 mod child;
 mod command;
+pub mod raw;
 mod spawner;
 mod sys;
 

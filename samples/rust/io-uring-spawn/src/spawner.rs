@@ -4,12 +4,13 @@
 
 use crate::child::Child;
 use crate::command::{Command, Slot};
-use crate::sys::{
-    cvt, cvt_r, CStrArray, CloneArgs, RawSqe, SpawnAttr, CLONE_PIDFD, IORING_DUP_FROM_PREV,
-    IORING_DUP_MOVE, IORING_FEAT_SPAWN, IORING_OP_CHDIR, IORING_OP_CLONE, IORING_OP_DUP,
-    IORING_OP_EXEC, IORING_SPAWN_SETPGROUP, IORING_SPAWN_SETSIGDEF, IORING_SPAWN_SETSIGMASK,
-    IOSQE_IO_HARDLINK, IOSQE_IO_LINK,
+use crate::raw::{
+    CStrArray, CloneArgs, RawSqe, SpawnAttr, CLONE_PIDFD, IORING_DUP_FROM_PREV, IORING_DUP_MOVE,
+    IORING_FEAT_SPAWN, IORING_OP_CHDIR, IORING_OP_CLONE, IORING_OP_DUP, IORING_OP_EXEC,
+    IORING_SPAWN_SETPGROUP, IORING_SPAWN_SETSIGDEF, IORING_SPAWN_SETSIGMASK, IOSQE_IO_HARDLINK,
+    IOSQE_IO_LINK,
 };
+use crate::sys::{cvt, cvt_r};
 use io_uring::{squeue, IoUring, Parameters, Probe};
 use std::cell::{RefCell, UnsafeCell};
 use std::collections::HashMap;
@@ -865,7 +866,7 @@ fn chain_errno(results: &[i32], exec_start: usize, searched: bool) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sys::{IORING_OP_OPENAT, IOSQE_IO_HARDLINK};
+    use crate::raw::{IORING_OP_OPENAT, IOSQE_IO_HARDLINK};
     use crate::Stdio;
 
     #[test]
