@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring_spawn kselftests: security semantics and limits. Seccomp and
+ * no_new_privs on the exec, setuid, IORING_REGISTER_RESTRICTIONS,
+ * io_uring_disabled, what /proc and ptrace show of a child before its
+ * exec, RLIMIT_NPROC, pids.max and pid_max. See spawn_test.h.
+ */
+#include "spawn_test.h"
+
+/*
+ * Security semantics: seccomp and no_new_privs on the exec, restrictions,
+ * io_uring_disabled, limits, and what others see of a child before exec.
+ */
+
+/* A filter: @nr gets @action, everything else is allowed. */
+static int install_filter(int nr, __u32 action)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, action),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/*
+ * In a forked test process (no ASSERTs): a new ring, CLONE -> EXEC of
+ * spawn_child. Returns the EXEC's result, or 1000 + a step number if the
+ * CLONE failed or the completions did not come.
+ */
+static int forked_spawn(SPAWN_DATA *self, struct child_args *a)
+{
+	struct io_uring_sqe *sqe;
+	struct spawn_cqe cqes[2];
+	struct spawn_ring r;
+	int i, exec_res = 1003;
+
+	if (ring_init(&r, 8, 0, 0))
+		return 1000;
+	sqe = ring_get_sqe(&r);
+	prep_clone(sqe, NULL, 0);
+	sqe->flags = IOSQE_IO_LINK;
+	sqe->user_data = 1;
+	sqe = ring_get_sqe(&r);
+	prep_exec(sqe, AT_FDCWD, self->child, a->argv, test_envp, 0);
+	sqe->user_data = 2;
+	if (ring_submit(&r) != 2 || ring_wait_cqes(&r, cqes, 2, WAIT_MS) != 2)
+		return 1001;
+	for (i = 0; i < 2; i++) {
+		if (cqes[i].user_data == 1 && cqes[i].res <= 0)
+			return 1002;
+		if (cqes[i].user_data == 2)
+			exec_res = cqes[i].res;
+	}
+	return exec_res;
+}
+
+/*
+ * The child inherits our filters and the EXEC is held to them as the
+ * execve(2) and execveat(2) it stands for: refusing either refuses it.
+ */
+TEST_F(spawn, seccomp_exec_errno)
+{
+	static const int nrs[] = { __NR_execve, __NR_execveat };
+	struct child_args a;
+	unsigned int i;
+	int status;
+
+	child_argv(self, &a, -1, "exit:0");
+	for (i = 0; i < ARRAY_SIZE(nrs); i++) {
+		pid_t pid = fork();
+
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			/* A fresh process: filters cannot be removed. */
+			int st = 0;
+
+			if (install_filter(nrs[i], SECCOMP_RET_ERRNO | ENOTUNIQ))
+				_exit(10);
+			if (forked_spawn(self, &a) != -ENOTUNIQ)
+				_exit(14);
+			if (waitpid(-1, &st, 0) < 0 || !WIFEXITED(st) ||
+			    WEXITSTATUS(st) != 127)
+				_exit(15);
+			_exit(0);
+		}
+		status = reap_status(_metadata, pid);
+		assert_exit(_metadata, status, 0);
+	}
+}
+
+/* SECCOMP_RET_KILL_*: the child dies of SIGSYS without exec'ing. */
+TEST_F(spawn, seccomp_exec_kill)
+{
+	struct child_args a;
+	int status;
+	pid_t pid;
+
+	child_argv(self, &a, -1, "exit:0");
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int st = 0;
+
+		if (install_filter(__NR_execveat, SECCOMP_RET_KILL_PROCESS))
+			_exit(10);
+		if (forked_spawn(self, &a) != -EPERM)
+			_exit(13);
+		if (waitpid(-1, &st, 0) < 0 || !WIFSIGNALED(st) ||
+		    WTERMSIG(st) != SIGSYS)
+			_exit(14);
+		_exit(0);
+	}
+	status = reap_status(_metadata, pid);
+	assert_exit(_metadata, status, 0);
+}
+
+/* Copy @from to a new file @to with @mode (set after writing). */
+/*
+ * A setuid-root program exec'd by a chain: it runs with euid 0 for an
+ * unprivileged submitter, and with no_new_privs it does not, exactly as
+ * with execve(2). Done on a private tmpfs, which allows setuid.
+ */
+TEST_F(spawn, nnp_setuid)
+{
+	char rep[REPORT_MAX], dir[128], prog[160];
+	int i;
+
+	if (getuid() != 0)
+		SKIP(return, "needs root to make a setuid-root program");
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	snprintf(dir, sizeof(dir), "%s/suid", self->tmpdir);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	ASSERT_EQ(0, chmod(self->tmpdir, 0755));
+	ASSERT_EQ(0, mount("tmpfs", dir, "tmpfs", 0, "mode=0755"));
+	snprintf(prog, sizeof(prog), "%s/spawn_child", dir);
+	ASSERT_EQ(0, copy_file(self->child, prog, 04755)) TH_LOG("%s", prog);
+	snprintf(self->child, sizeof(self->child), "%s", prog);
+
+	/* Unprivileged, but able to come back for the teardown. */
+	ASSERT_EQ(0, setresgid(65534, 65534, 0));
+	ASSERT_EQ(0, setresuid(65534, 65534, 0));
+	for (i = 0; i < 2; i++) {
+		if (i == 1)
+			ASSERT_EQ(0, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+		spawn_with_attr(_metadata, self, NULL, rep, sizeof(rep));
+		if (i == 0) {
+			ASSERT_TRUE(report_has(rep, "uid=65534,0,0"))
+				TH_LOG("setuid ignored:\n%s", rep);
+		} else {
+			ASSERT_TRUE(report_has(rep, "uid=65534,65534,65534"))
+				TH_LOG("no_new_privs ignored:\n%s", rep);
+		}
+	}
+	ASSERT_EQ(0, setresuid(0, 0, 0));
+	ASSERT_EQ(0, setresgid(0, 0, 0));
+	ASSERT_EQ(0, umount2(dir, MNT_DETACH));
+}
+
+/* IORING_REGISTER_RESTRICTIONS can forbid CLONE, or EXEC alone. */
+TEST_F(spawn, restrictions)
+{
+	static const int forbid[] = { IORING_OP_CLONE, IORING_OP_EXEC };
+	struct io_uring_restriction res[IORING_OP_LAST];
+	struct spawn_ring r;
+	struct child_args a;
+	struct chain c;
+	unsigned int i, n;
+	int op;
+
+	child_argv(self, &a, -1, "exit:0");
+	for (i = 0; i < ARRAY_SIZE(forbid); i++) {
+		ASSERT_EQ(0, ring_init(&r, 8, IORING_SETUP_R_DISABLED, 0));
+		memset(res, 0, sizeof(res));
+		for (op = 0, n = 0; op < IORING_OP_LAST; op++) {
+			if (op == forbid[i])
+				continue;
+			res[n].opcode = IORING_RESTRICTION_SQE_OP;
+			res[n++].sqe_op = op;
+		}
+		ASSERT_EQ(0, sys_io_uring_register(r.fd, IORING_REGISTER_RESTRICTIONS,
+						   res, n));
+		ASSERT_EQ(0, sys_io_uring_register(r.fd, IORING_REGISTER_ENABLE_RINGS,
+						   NULL, 0));
+		add_spawn(_metadata, &r, NULL, 0, &a);
+		submit_and_wait(_metadata, &r, 2, &c);
+		/*
+		 * A request refused at submission fails its whole link: which
+		 * of the two carries -EACCES is io_uring's business.
+		 */
+		ASSERT_TRUE(c.res[1] == -EACCES || c.res[1] == -ECANCELED);
+		ASSERT_TRUE(c.res[2] == -EACCES || c.res[2] == -ECANCELED);
+		ASSERT_TRUE(c.res[1] == -EACCES || c.res[2] == -EACCES)
+			TH_LOG("CLONE %d, EXEC %d", c.res[1], c.res[2]);
+		assert_no_child(_metadata);
+		ring_exit(&r);
+	}
+}
+
+/* kernel.io_uring_disabled=2: no ring, so no spawn. */
+TEST_F(spawn, io_uring_disabled)
+{
+	struct spawn_ring r;
+	char old[8] = "";
+	int fd, ret;
+
+	fd = open("/proc/sys/kernel/io_uring_disabled", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		SKIP(return, "io_uring_disabled: %s", strerror(errno));
+	ASSERT_GT(read(fd, old, sizeof(old) - 1), 0);
+	ASSERT_EQ(2, pwrite(fd, "2\n", 2, 0));
+	ret = ring_init(&r, 4, 0, 0);
+	ASSERT_EQ((ssize_t)strlen(old), pwrite(fd, old, strlen(old), 0));
+	close(fd);
+	ASSERT_EQ(-EPERM, ret);
+}
+
+/* Block a chain on a FIFO; returns the child's pid (CLONE's result). */
+static pid_t spawn_blocked(struct __test_metadata *_metadata,
+			   SPAWN_DATA *self, const char *fifo,
+			   struct child_args *a)
+{
+	struct spawn_cqe cqe;
+
+	prep_clone(add_sqe(_metadata, &self->ring, 1, IOSQE_IO_LINK), NULL, 0);
+	prep_openat(add_sqe(_metadata, &self->ring, 2, IOSQE_IO_LINK),
+		    AT_FDCWD, fifo, O_RDONLY, 0);
+	prep_exec(add_sqe(_metadata, &self->ring, 3, 0), AT_FDCWD,
+		  self->child, a->argv, test_envp, 0);
+	ASSERT_EQ(3, ring_submit(&self->ring));
+	ASSERT_EQ(1, ring_wait_cqes(&self->ring, &cqe, 1, WAIT_MS));
+	ASSERT_EQ(1ULL, cqe.user_data);
+	ASSERT_GT(cqe.res, 0);
+	return cqe.res;
+}
+
+/*
+ * Before its exec the child is a process like a vfork child: /proc shows
+ * it (with our memory, as it shares it), ptrace may attach as to any
+ * process of ours, and neither disturbs it: it goes on, execs and exits.
+ * IORING_OP_ASYNC_CANCEL cannot reach its chain (-ENOENT, documented).
+ */
+TEST_F(spawn, observed_before_exec)
+{
+	static const char *const files[] = { "status", "stat", "cmdline",
+					     "environ", "maps", "wchan" };
+	char fifo[PATH_MAX], path[64], buf[4096];
+	struct spawn_cqe cqes[2];
+	struct child_args a;
+	unsigned int i;
+	int fd, status;
+	pid_t pid;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", self->tmpdir);
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+	child_argv(self, &a, -1, "exit:7");
+	pid = spawn_blocked(_metadata, self, fifo, &a);
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ASSERT_GE(fd, 0) TH_LOG("%s: %s", path, strerror(errno));
+		ASSERT_GE(read(fd, buf, sizeof(buf)), 0) TH_LOG("%s", path);
+		close(fd);
+	}
+	/* Attached, it runs on: a seized tracee is not stopped. */
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, 0))
+		TH_LOG("%s", strerror(errno));
+
+	/* No request of the chain is visible to cancellation. */
+	prep_cancel(add_sqe(_metadata, &self->ring, 9, 0), 2);
+	ASSERT_EQ(1, ring_submit(&self->ring));
+	ASSERT_EQ(1, ring_wait_cqes(&self->ring, cqes, 1, WAIT_MS));
+	ASSERT_EQ(9ULL, cqes[0].user_data);
+	ASSERT_EQ(-ENOENT, cqes[0].res);
+
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);	/* lets the OPENAT finish */
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(2, ring_wait_cqes(&self->ring, cqes, 2, WAIT_MS));
+	status = reap_status(_metadata, pid);
+	close(fd);
+	assert_exit(_metadata, status, 7);
+}
+
+/* Raise to root again after a test dropped to 65534 (saved uid 0). */
+static void back_to_root(void)
+{
+	if (setresuid(0, 0, 0) || setresgid(0, 0, 0))
+		_exit(1);
+}
+
+/* RLIMIT_NPROC: CLONE fails with -EAGAIN and nothing is left behind. */
+TEST_F(spawn, limit_nproc)
+{
+	struct rlimit rl = { 1, 1 };
+	struct child_args a;
+	struct chain c;
+	int fds;
+
+	if (getuid() != 0)
+		SKIP(return, "needs root to become another user");
+	fds = spawn_count_fds();
+	child_argv(self, &a, -1, "exit:0");
+	ASSERT_EQ(0, setresgid(65534, 65534, 0));
+	ASSERT_EQ(0, setresuid(65534, 65534, 0));
+	ASSERT_EQ(0, setrlimit(RLIMIT_NPROC, &rl));
+	add_spawn(_metadata, &self->ring, NULL, 0, &a);
+	submit_and_wait(_metadata, &self->ring, 2, &c);
+	back_to_root();
+	ASSERT_EQ(-EAGAIN, c.res[1]);
+	ASSERT_EQ(-ECANCELED, c.res[2]);
+	assert_no_child(_metadata);
+	ASSERT_EQ(fds, spawn_count_fds());
+}
+
+static int write_str(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* pids.max in our cgroup reached: -EAGAIN. */
+TEST_F(spawn, limit_pids_max)
+{
+	char path[PATH_MAX + 32], me[16];
+	struct child_args a;
+	struct statfs sfs;
+	struct chain c;
+
+	if (statfs("/sys/fs/cgroup", &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		SKIP(return, "no cgroup2 hierarchy at /sys/fs/cgroup");
+	if (write_str("/sys/fs/cgroup/cgroup.subtree_control", "+pids"))
+		SKIP(return, "no pids controller (CONFIG_CGROUP_PIDS)");
+	snprintf(self->cgroup, sizeof(self->cgroup),
+		 "/sys/fs/cgroup/io_uring_spawn.%d", getpid());
+	ASSERT_EQ(0, mkdir(self->cgroup, 0755));
+	snprintf(path, sizeof(path), "%s/pids.max", self->cgroup);
+	ASSERT_EQ(0, write_str(path, "1"));
+	snprintf(path, sizeof(path), "%s/cgroup.procs", self->cgroup);
+	snprintf(me, sizeof(me), "%d", getpid());
+	ASSERT_EQ(0, write_str(path, me));
+
+	child_argv(self, &a, -1, "exit:0");
+	add_spawn(_metadata, &self->ring, NULL, 0, &a);
+	submit_and_wait(_metadata, &self->ring, 2, &c);
+	/* Back to the root cgroup, so that the teardown can remove ours. */
+	ASSERT_EQ(0, write_str("/sys/fs/cgroup/cgroup.procs", me));
+	ASSERT_EQ(-EAGAIN, c.res[1]);
+	ASSERT_EQ(-ECANCELED, c.res[2]);
+	assert_no_child(_metadata);
+}
+
+/*
+ * kernel.pid_max reached: with pid_max at its minimum, 301, the only pid
+ * left is 300; a helper takes it if it is free, and the CLONE finds none.
+ * The whole system cannot fork meanwhile, so the window is kept short.
+ */
+TEST_F(spawn, limit_pid_max)
+{
+	char old[32] = "";
+	struct child_args a;
+	struct chain c;
+	pid_t holder;
+	int fd, status;
+
+	if (getuid() != 0)
+		SKIP(return, "needs root to lower kernel.pid_max");
+	fd = open("/proc/sys/kernel/pid_max", O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_GT(read(fd, old, sizeof(old) - 1), 0);
+	child_argv(self, &a, -1, "exit:0");
+	ASSERT_EQ(4, pwrite(fd, "301\n", 4, 0));
+	holder = fork();		/* pid 300, or -1 if it is taken */
+	if (holder == 0) {
+		pause();
+		_exit(0);
+	}
+	add_spawn(_metadata, &self->ring, NULL, 0, &a);
+	submit_and_wait(_metadata, &self->ring, 2, &c);
+	ASSERT_EQ((ssize_t)strlen(old), pwrite(fd, old, strlen(old), 0));
+	close(fd);
+	if (holder > 0) {
+		kill(holder, SIGKILL);
+		ASSERT_EQ(holder, waitpid(holder, &status, 0));
+	}
+	ASSERT_EQ(-EAGAIN, c.res[1]);
+	ASSERT_EQ(-ECANCELED, c.res[2]);
+	assert_no_child(_metadata);
+}
+
+TEST_HARNESS_MAIN
