@@ -71,10 +71,13 @@ def table(records, absent):
         tput = [r for r in records if r["mode"] == mode and r["method"].endswith("_throughput")]
         lines += rst_table(head, rows) + [""]
         if tput:
-            lines += ["Build-like run: %d processes, two in flight, %s clock" % (tput[0]["n"], mode), ""]
-            lines += rst_table(["method", "total (ms)", "per process (µs)", "ratio to vfork"],
+            blocks = tput[0].get("blocks")
+            lines += ["Build-like run: %d processes, two in flight, %s clock%s"
+                      % (tput[0]["n"], mode, ", %d interleaved blocks" % blocks if blocks else ""), ""]
+            lines += rst_table(["method", "total (ms)", "per process median (µs)", "min", "p90", "ratio to vfork"],
                                [[r["method"].replace("_throughput", ""), "%.1f" % (r["total_ns"] / 1e6),
-                                 us(r["median_ns"]), "%.2f" % r["ratio_to_vfork"]] for r in tput]) + [""]
+                                 us(r["median_ns"]), us(r["min_ns"]), us(r["p90_ns"]),
+                                 "%.2f" % r["ratio_to_vfork"]] for r in tput]) + [""]
     for m, why in sorted(absent.items()):
         lines.append("- %s: not measured (%s)" % (m, why))
     return "\n".join(lines) + "\n"

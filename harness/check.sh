@@ -48,7 +48,8 @@ bench_smoke() {
 import json, sys
 r = json.load(open(sys.argv[1]))
 have = {(x["method"], x["mode"]) for x in r}
-need = [(m, mode) for m in ("vfork", "io_uring_spawn", "io_uring_spawn_batch") for mode in ("wall", "icount")]
+need = [(m, mode) for m in ("vfork", "io_uring_spawn", "io_uring_spawn_batch", "io_uring_spawn_throughput")
+        for mode in ("wall", "icount")]
 missing = [n for n in need if n not in have]
 sys.exit("missing: %s" % missing if missing else 0)
 PY

@@ -37,6 +37,25 @@ def load(path):
     return spawns, {k: (c / spawns, t / spawns) for k, (c, t) in raw.items()}
 
 
+SWITCHES = ("parent_voluntary", "parent_involuntary",
+            "child_voluntary", "child_involuntary")
+
+
+def switches(path):
+    """{kind: context switches per spawn} from the "# switches" line, or None."""
+    spawns, counts = 0, None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("# spawns "):
+                spawns = int(line.split()[2])
+            elif line.startswith("# switches "):
+                w = line.split()[2:]
+                counts = dict(zip(w[0::2], (int(x) for x in w[1::2])))
+    if not spawns or counts is None or set(counts) != set(SWITCHES):
+        return None
+    return {k: counts[k] / spawns for k in SWITCHES}
+
+
 def totals(prof):
     busy = {k: v for k, v in prof.items() if not IDLE.search(k)}
     return (sum(c for c, _ in busy.values()), sum(t for _, t in busy.values()))
@@ -86,6 +105,17 @@ def main():
         spawns, prof = profs[m]
         c, t = totals(prof)
         print(f"| {m} | {spawns} | {c:.0f} | {c / vc:.2f} | {t:.1f} | {t / vt:.2f} |")
+    sw = {m: switches(os.path.join(d, m + ".txt")) for m in names}
+    if any(sw.values()):
+        print("\n## Context switches per spawn\n")
+        print("From getrusage(): the parent's, and its reaped children's whole")
+        print("lives (exit included). Involuntary: preempted, say by a wake-up.\n")
+        print("| method | parent voluntary | parent involuntary | child voluntary | child involuntary | total |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for m in names:
+            if sw[m]:
+                v = [sw[m][k] for k in SWITCHES]
+                print(f"| {m} | " + " | ".join(f"{x:.2f}" for x in v) + f" | {sum(v):.2f} |")
     print("\n## io_uring_spawn against vfork")
     print(diff_table("io_uring_spawn", profs["io_uring_spawn"][1],
                      "vfork", profs["vfork"][1]))

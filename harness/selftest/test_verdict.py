@@ -12,6 +12,7 @@ import sys
 import tempfile
 import unittest
 from contextlib import redirect_stdout
+from unittest import mock
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import profile_report  # noqa: E402
@@ -231,6 +232,30 @@ class ProfileReport(unittest.TestCase):
         more_a = table.split("b more than a")[0]
         self.assertIn("`io_submit_sqes` | 1.00 | 0.00", more_a)
         self.assertNotIn("default_idle", table)
+
+    def test_switches_per_spawn(self):
+        line = ("# switches parent_voluntary 20 parent_involuntary 5 "
+                "child_voluntary 0 child_involuntary 30\n")
+        sw = profile_report.switches(self.write("# spawns 10\n" + line + STAT_CPU0))
+        self.assertEqual(sw, {"parent_voluntary": 2.0, "parent_involuntary": 0.5,
+                              "child_voluntary": 0.0, "child_involuntary": 3.0})
+        # A profile from before the line existed, or a line cut short.
+        self.assertIsNone(profile_report.switches(self.write("# spawns 10\n" + STAT_CPU0)))
+        short = "# switches parent_voluntary 20\n"
+        self.assertIsNone(profile_report.switches(self.write("# spawns 10\n" + short)))
+
+    def test_report_has_the_switch_table(self):
+        d = tempfile.mkdtemp(prefix="profile-test-")
+        for name, vol in (("vfork", 20), ("io_uring_spawn", 30)):
+            with open(os.path.join(d, name + ".txt"), "w") as f:
+                f.write(f"# spawns 10\n# switches parent_voluntary {vol} parent_involuntary 0 "
+                        f"child_voluntary 10 child_involuntary 10\n" + STAT_CPU0)
+        buf = io.StringIO()
+        with redirect_stdout(buf), mock.patch.object(sys, "argv", ["x", d]):
+            profile_report.main()
+        out = buf.getvalue()
+        self.assertIn("| vfork | 2.00 | 0.00 | 1.00 | 1.00 | 4.00 |", out)
+        self.assertIn("| io_uring_spawn | 3.00 | 0.00 | 1.00 | 1.00 | 5.00 |", out)
 
 
 def main():

@@ -8,15 +8,17 @@
  * CHILD is bench_child (writes CLOCK_MONOTONIC to fd 3 first thing). For each
  * parent size (small, 1 GiB mapped, 1 GiB touched), the methods are run in
  * turn, RUNS rounds, so drift hits every method alike. Then a build-like
- * run: THROUGHPUT_N processes, two in flight, per method. Prints one JSON
- * object per line: {"method", "parent", "mode", "n", "median_ns", "min_ns",
- * "p90_ns"}, or {"method", "available": false, "why"}.
+ * run: THROUGHPUT_N processes, two in flight, per method, interleaved in
+ * blocks of 100. Prints one JSON object per line: {"method", "parent",
+ * "mode", "n", "median_ns", "min_ns", "p90_ns"} (the build-like run adds
+ * "total_ns" and "blocks"), or {"method", "available": false, "why"}.
  *
  *   spawnbench CHILD profile RUNS OUTDIR
  *
  * runs RUNS spawns of each method from the small parent with the ftrace
  * function profiler on (a kernel built with CONFIG_FUNCTION_PROFILER) and
- * writes what it counted, per method, to OUTDIR/METHOD.txt.
+ * writes what it counted, per method, to OUTDIR/METHOD.txt, with the
+ * context switches of the parent and of the children (getrusage()).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -37,6 +40,7 @@
 #include "spawn_ring.h"
 
 #define BATCH		8
+#define TPUT_BLOCK	100	/* build-like run: processes per block */
 #define GIB		0x40000000UL
 #define TS_FD		3
 
@@ -244,6 +248,7 @@ struct method {
 	pid_t (*spawn)(void);
 	const char *why;	/* set when unavailable */
 	unsigned long long *samples;
+	unsigned long long *blocks;	/* build-like run, per process */
 };
 
 static struct method methods[] = {
@@ -317,8 +322,32 @@ static void write_str(const char *path, const char *val)
 	close(fd);
 }
 
-/* Every CPU's function profile, after a "# spawns N" line. */
-static void profile_save(const char *dir, const char *name, int spawns)
+/* Context switches of this process and of its reaped children. */
+struct switches {
+	long parent_voluntary, parent_involuntary;
+	long child_voluntary, child_involuntary;
+};
+
+static void switches_now(struct switches *sw)
+{
+	struct rusage self, children;
+
+	if (getrusage(RUSAGE_SELF, &self) || getrusage(RUSAGE_CHILDREN, &children)) {
+		perror("getrusage");
+		exit(1);
+	}
+	sw->parent_voluntary = self.ru_nvcsw;
+	sw->parent_involuntary = self.ru_nivcsw;
+	sw->child_voluntary = children.ru_nvcsw;
+	sw->child_involuntary = children.ru_nivcsw;
+}
+
+/*
+ * Every CPU's function profile, after a "# spawns N" line and a
+ * "# switches ..." line: the context switches the spawns cost.
+ */
+static void profile_save(const char *dir, const char *name, int spawns,
+			 const struct switches *a, const struct switches *b)
 {
 	char path[256], buf[65536];
 	FILE *out;
@@ -332,6 +361,12 @@ static void profile_save(const char *dir, const char *name, int spawns)
 		exit(1);
 	}
 	fprintf(out, "# spawns %d\n", spawns);
+	fprintf(out, "# switches parent_voluntary %ld parent_involuntary %ld",
+		b->parent_voluntary - a->parent_voluntary,
+		b->parent_involuntary - a->parent_involuntary);
+	fprintf(out, " child_voluntary %ld child_involuntary %ld\n",
+		b->child_voluntary - a->child_voluntary,
+		b->child_involuntary - a->child_involuntary);
 	for (cpu = 0;; cpu++) {
 		snprintf(path, sizeof(path), TRACING "trace_stat/function%d", cpu);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -354,6 +389,7 @@ static void profile_save(const char *dir, const char *name, int spawns)
  */
 static void profile(const char *dir, int runs)
 {
+	struct switches before, after;
 	unsigned int i;
 	int r;
 
@@ -366,10 +402,12 @@ static void profile(const char *dir, int runs)
 		for (r = 0; r < 10; r++)
 			one(m);
 		write_str(TRACING "function_profile_enabled", "1");
+		switches_now(&before);
 		for (r = 0; r < runs; r++)
 			one(m);
+		switches_now(&after);
 		write_str(TRACING "function_profile_enabled", "0");
-		profile_save(dir, m->name, runs * per);
+		profile_save(dir, m->name, runs * per, &before, &after);
 		fprintf(stderr, "profiled %s: %d spawns\n", m->name, runs * per);
 	}
 }
@@ -415,7 +453,7 @@ static void drain_ts(void)
 	fcntl(ts_rd, F_SETFL, fl);
 }
 
-/* THROUGHPUT_N short-lived processes, two in flight; total time. */
+/* @total short-lived processes, two in flight; the time they took. */
 static unsigned long long throughput(struct method *m, int total)
 {
 	unsigned long long t0 = now_ns();
@@ -444,6 +482,54 @@ static unsigned long long throughput(struct method *m, int total)
 			drain_ts();
 	}
 	return now_ns() - t0;
+}
+
+static bool in_build_like(const struct method *m)
+{
+	return !m->why && m->spawn;
+}
+
+/*
+ * The build-like run, interleaved like the rest: @tput processes per method
+ * in blocks of TPUT_BLOCK, each round running one block of every method.
+ * Per process: the median, minimum and 90th percentile over the blocks;
+ * total_ns: the sum of the method's blocks.
+ */
+static void build_like(const char *mode, int tput)
+{
+	int nblocks = (tput + TPUT_BLOCK - 1) / TPUT_BLOCK, b, n;
+	unsigned long long t, total[NMETHODS] = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < NMETHODS; i++)
+		if (in_build_like(&methods[i]))
+			methods[i].blocks = calloc(nblocks, sizeof(t));
+	for (b = 0; b < nblocks; b++) {
+		n = tput - b * TPUT_BLOCK < TPUT_BLOCK ? tput - b * TPUT_BLOCK
+						       : TPUT_BLOCK;
+		for (i = 0; i < NMETHODS; i++) {
+			if (!in_build_like(&methods[i]))
+				continue;
+			drain_ts();
+			t = throughput(&methods[i], n);
+			total[i] += t;
+			methods[i].blocks[b] = t / n;
+		}
+	}
+	for (i = 0; i < NMETHODS; i++) {
+		unsigned long long *s = methods[i].blocks;
+		char name[64];
+
+		if (!in_build_like(&methods[i]))
+			continue;
+		qsort(s, nblocks, sizeof(*s), cmp_ull);
+		snprintf(name, sizeof(name), "%s_throughput", methods[i].name);
+		printf(RECORD ", \"total_ns\": %llu, \"blocks\": %d}\n", name,
+		       "small", mode, tput, s[nblocks / 2], s[0],
+		       s[(nblocks * 9) / 10], total[i], nblocks);
+		fflush(stdout);
+	}
+	drain_ts();
 }
 
 int main(int argc, char **argv)
@@ -524,19 +610,7 @@ int main(int argc, char **argv)
 			munmap(mem, GIB);
 	}
 
-	for (i = 0; i < NMETHODS && tput > 0; i++) {
-		unsigned long long total;
-		char name[64];
-
-		if (methods[i].why || !methods[i].spawn)
-			continue;
-		drain_ts();
-		total = throughput(&methods[i], tput);
-		drain_ts();
-		snprintf(name, sizeof(name), "%s_throughput", methods[i].name);
-		printf(RECORD ", \"total_ns\": %llu}\n", name, "small", mode, tput,
-		       total / tput, total / tput, total / tput, total);
-		fflush(stdout);
-	}
+	if (tput > 0)
+		build_like(mode, tput);
 	return 0;
 }
