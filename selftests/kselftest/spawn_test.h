@@ -172,6 +172,29 @@ static inline const char *describe_status(int status)
 	return buf;
 }
 
+/*
+ * Wait until @fd is readable or the deadline (ring_now_ms() time) passes.
+ * Returns 0, -ETIMEDOUT or a negative errno.
+ */
+static inline int wait_readable(int fd, long long deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left = deadline - ring_now_ms();
+		int n;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&pfd, 1, left);
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
 /* Read exactly @len bytes within @timeout_ms; 0 or a negative errno. */
 static inline int read_exact(int fd, void *buf, size_t len, int timeout_ms)
 {
@@ -179,17 +202,11 @@ static inline int read_exact(int fd, void *buf, size_t len, int timeout_ms)
 	size_t got = 0;
 
 	while (got < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long long left = deadline - ring_now_ms();
+		int err = wait_readable(fd, deadline);
 		ssize_t n;
 
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&pfd, 1, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n ? -errno : -ETIMEDOUT;
+		if (err)
+			return err;
 		n = read(fd, (char *)buf + got, len - got);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -210,17 +227,11 @@ static inline ssize_t read_all(int fd, char *buf, size_t size, int timeout_ms)
 	size_t len = 0;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long long left = deadline - ring_now_ms();
+		int err = wait_readable(fd, deadline);
 		ssize_t n;
 
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&pfd, 1, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n ? -errno : -ETIMEDOUT;
+		if (err)
+			return err;
 		if (len + 1 >= size)
 			return -E2BIG;
 		n = read(fd, buf + len, size - 1 - len);
