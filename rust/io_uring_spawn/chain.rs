@@ -23,9 +23,13 @@ pub(crate) trait ChainReq: Sized {
     /// Calls `f` with the opcode and flags of this request and each one
     /// linked after it, until `f` returns `false`.
     fn for_each_linked(&self, f: &mut dyn FnMut(u8, ReqFlags) -> bool);
-    /// Tells the chain-only requests (EXEC, DUP, CHDIR, CLOSE_RANGE) among
-    /// this request and those linked after it that they belong to a chain.
+    /// Hands this request and those linked after it over to the child:
+    /// the chain-only ones (EXEC, DUP, CHDIR, CLOSE_RANGE) learn that they
+    /// belong to a chain, and none keeps state that is the submitter's.
     fn mark_in_chain(&mut self);
+    /// Whether a non-negative result of this request is a new fd of the
+    /// child (not, say, a fixed file slot of the ring).
+    fn returns_fd(&self) -> bool;
     /// Tells this request which fd the request before it returned
     /// (`-EBADF` for none), for `IORING_DUP_FROM_PREV`.
     fn set_prev_fd(&mut self, fd: i32);
@@ -50,13 +54,6 @@ const ALLOWED: [u32; 8] = [
     bindings::io_uring_op_IORING_OP_DUP,
     bindings::io_uring_op_IORING_OP_CHDIR,
     bindings::io_uring_op_IORING_OP_CLOSE_RANGE,
-];
-
-/// Opcodes whose non-negative result is a new fd in the child.
-const RETURNS_FD: [u32; 3] = [
-    bindings::io_uring_op_IORING_OP_OPENAT,
-    bindings::io_uring_op_IORING_OP_OPENAT2,
-    bindings::io_uring_op_IORING_OP_DUP,
 ];
 
 /// Why a request may not run in a spawn chain, as the errno it completes
@@ -139,6 +136,17 @@ impl<R: ChainReq> Chain<R> {
         self.head.is_none()
     }
 
+    /// Takes every request off the chain, for the child to park them where
+    /// its exit finds them while it may be stopped or killed.
+    pub(crate) fn park(&mut self) -> Option<R> {
+        self.head.take()
+    }
+
+    /// Puts back what [`Chain::park`] took.
+    pub(crate) fn unpark(&mut self, head: Option<R>) {
+        self.head = head;
+    }
+
     /// Takes the first request off the chain.
     pub(crate) fn pop(&mut self) -> Option<R> {
         let mut req = self.head.take()?;
@@ -188,16 +196,23 @@ impl<R: ChainReq> Chain<R> {
     }
 
     /// Runs the chain in the current task (the child). `stop` runs before
-    /// each step: it settles what a return to user space would (task_work)
-    /// and says whether the child must give up (a fatal signal).
-    pub(crate) fn run(mut self, stop: &dyn Fn() -> bool) -> Outcome {
+    /// each step, with the steps yet to run: it settles what a return to
+    /// user space would (task_work, signals, stops) and says whether the
+    /// child must give up (cancelled, or a fatal signal, the one an exec
+    /// forces past its point of no return among them). Nothing runs after
+    /// that: the steps left are cancelled.
+    pub(crate) fn run(mut self, stop: &dyn Fn(&mut Self) -> bool) -> Outcome {
         let mut prev_fd = EBADF;
-        while let Some(mut req) = self.pop() {
-            if stop() {
-                req.cancel(ECANCELED);
+        while !self.is_empty() {
+            if stop(&mut self) {
+                // `self` drops: every step left is cancelled.
                 return Outcome::Failed;
             }
+            let Some(mut req) = self.pop() else {
+                break;
+            };
             let op = req.opcode();
+            let returns_fd = req.returns_fd();
             let exec = op == OP_EXEC;
             let hard = req.flags().has(ReqFlags::HARDLINK);
             if op == OP_DUP {
@@ -218,11 +233,7 @@ impl<R: ChainReq> Chain<R> {
             } else {
                 req.run()
             };
-            prev_fd = if res >= 0 && RETURNS_FD.contains(&(op as u32)) {
-                res
-            } else {
-                EBADF
-            };
+            prev_fd = if res >= 0 && returns_fd { res } else { EBADF };
             if res >= 0 {
                 if exec {
                     // `self` drops: whatever follows the EXEC is cancelled.

@@ -14,7 +14,7 @@ use core::ffi::{c_int, c_void};
 use kernel::{bindings, prelude::*};
 
 use crate::chain::{Chain, ChainReq, Outcome};
-use crate::req::{ChainCmd, Cmd, Req, ReqFlags, ReqRef, OP_CLONE, OP_EXEC};
+use crate::req::{ChainCmd, Cmd, Req, ReqFlags, ReqRef, Track, OP_CLONE, OP_EXEC};
 use crate::sqe::{self, CloneOpts, ExecArgs, SpawnAttr, SqeFields};
 
 /// A CLONE's data between prep and issue.
@@ -44,9 +44,12 @@ kernel::static_assert!(core::mem::size_of::<CloneCmd>() <= bindings::IO_SPAWN_CM
 kernel::static_assert!(core::mem::size_of::<ExecCmd>() <= bindings::IO_SPAWN_CMD_SIZE as usize);
 
 /// Flags on the CLONE request itself, as io_uring set them from the SQE.
-fn check_clone_flags(flags: ReqFlags) -> Result {
+pub(crate) fn check_clone_flags(flags: ReqFlags) -> Result {
     // It must head a link: without one there is nothing to run in the child.
-    if !flags.has(ReqFlags::LINK | ReqFlags::HARDLINK) {
+    // A hard link would mean "run the chain even if the CLONE fails", and
+    // io_uring would do so, in the submitter, if the CLONE completed
+    // without being issued (cancelled in io-wq, or from the drain list).
+    if !flags.has(ReqFlags::LINK) || flags.has(ReqFlags::HARDLINK) {
         return Err(EINVAL);
     }
     // IOSQE_ASYNC would have io-wq issue it; the child must be copied from
@@ -105,43 +108,48 @@ pub(crate) fn clone_issue(req: &ReqRef<'_>) -> Result<i32> {
     if chain.is_empty() {
         return Err(EINVAL);
     }
-    start(chain.vet()?, &opts, attr, &RealSpawner)
+    let chain = chain.vet()?;
+    let track = Track::new(req)?;
+    start(chain, &opts, attr, track, &RealSpawner)
 }
 
-/// What the child takes with it.
-pub(crate) struct Spawn<R: ChainReq> {
+/// What the child takes with it. `T` is what lets io_uring cancel the chain
+/// ([`Track`]; nothing for KUnit's fake spawns).
+pub(crate) struct Spawn<R: ChainReq, T> {
     pub(crate) chain: Chain<R>,
     pub(crate) attr: SpawnAttr,
+    pub(crate) track: T,
 }
 
 /// The two steps of starting a child that can fail, behind a trait so KUnit
 /// can make each fail in turn.
-pub(crate) trait Spawner<R: ChainReq> {
-    fn alloc(&self, spawn: Spawn<R>) -> Result<KBox<Spawn<R>>>;
+pub(crate) trait Spawner<R: ChainReq, T> {
+    fn alloc(&self, spawn: Spawn<R, T>) -> Result<KBox<Spawn<R, T>>>;
     /// Creates the child, which takes `spawn`; returns its pid. On failure
     /// `spawn` is dropped (its chain cancelled).
-    fn create(&self, opts: &CloneOpts, spawn: KBox<Spawn<R>>) -> Result<i32>;
+    fn create(&self, opts: &CloneOpts, spawn: KBox<Spawn<R, T>>) -> Result<i32>;
 }
 
 /// Hands the vetted chain to a new child. Every failure cancels the chain.
-pub(crate) fn start<R: ChainReq>(
+pub(crate) fn start<R: ChainReq, T>(
     chain: Chain<R>,
     opts: &CloneOpts,
     attr: SpawnAttr,
-    spawner: &dyn Spawner<R>,
+    track: T,
+    spawner: &dyn Spawner<R, T>,
 ) -> Result<i32> {
-    let spawn = spawner.alloc(Spawn { chain, attr })?;
+    let spawn = spawner.alloc(Spawn { chain, attr, track })?;
     spawner.create(opts, spawn)
 }
 
 struct RealSpawner;
 
-impl Spawner<Req> for RealSpawner {
-    fn alloc(&self, spawn: Spawn<Req>) -> Result<KBox<Spawn<Req>>> {
+impl Spawner<Req, Track> for RealSpawner {
+    fn alloc(&self, spawn: Spawn<Req, Track>) -> Result<KBox<Spawn<Req, Track>>> {
         Ok(KBox::new(spawn, GFP_KERNEL)?)
     }
 
-    fn create(&self, opts: &CloneOpts, spawn: KBox<Spawn<Req>>) -> Result<i32> {
+    fn create(&self, opts: &CloneOpts, spawn: KBox<Spawn<Req, Track>>) -> Result<i32> {
         let mut args = bindings::kernel_clone_args {
             // Share the mm until exec (no page tables copied); reset signal
             // handlers; no ptrace auto-attach before the exec. Files, fs,
@@ -156,6 +164,10 @@ impl Spawner<Req> for RealSpawner {
             fn_: Some(child_main),
             ..Default::default()
         };
+        // The mm is shared only until the exec, as with vfork(): the
+        // submitter's mm must not become one of several processes (their
+        // oom_score_adj would be tied).
+        args.set_mm_until_exec(1);
         let arg = KBox::into_raw(spawn);
         args.fn_arg = arg.cast();
         // SAFETY: `args` is a valid, fully initialised argument block. On
@@ -176,15 +188,19 @@ impl Spawner<Req> for RealSpawner {
 ///
 /// # Safety
 ///
-/// `arg` is the `KBox<Spawn<Req>>` that [`RealSpawner::create`] handed over.
+/// `arg` is the `KBox<Spawn<Req, Track>>` that [`RealSpawner::create`]
+/// handed over.
 unsafe extern "C" fn child_main(arg: *mut c_void) -> c_int {
     // SAFETY: per the function's contract; this is its only consumer.
-    let spawn = unsafe { KBox::from_raw(arg.cast::<Spawn<Req>>()) };
-    let Spawn { chain, attr } = KBox::into_inner(spawn);
+    let spawn = unsafe { KBox::from_raw(arg.cast::<Spawn<Req, Track>>()) };
+    let Spawn { chain, attr, track } = KBox::into_inner(spawn);
+    track.start();
     let outcome = match apply_attr(&attr, &RealAttrOps) {
-        Ok(()) => chain.run(&settle),
+        Ok(()) => chain.run(&|rest| track.settle(rest)),
         Err(e) => chain.abort(e.to_errno()),
     };
+    // Every request is complete: nothing is left to cancel.
+    drop(track);
     match outcome {
         // ret_from_fork takes us to user space with the registers the exec
         // set up.
@@ -262,26 +278,18 @@ impl AttrOps for RealAttrOps {
     }
 }
 
-/// Between two steps: see `io_spawn_child_settle()`. True if the child must
-/// give up (a fatal signal).
-fn settle() -> bool {
-    // SAFETY: FFI call acting on the current task only, from its own
-    // context (the child, in kernel mode, holding no lock).
-    unsafe { bindings::io_spawn_child_settle() }
-}
-
 /// Exit status of a child whose chain ended without a successful EXEC, as
 /// `posix_spawn()` children report a failed exec.
 pub(crate) const UNSPAWNED_STATUS: c_int = 127 << 8;
 
 /// Ends a child that did not exec. Its user registers were never set up, so
-/// it must not return to user space. A fatal signal (say, SIGKILL, or the
-/// SIGSEGV of an exec that failed past its point of no return) already set
-/// the group's exit code, which `do_group_exit` then reports instead.
+/// it must not return to user space. A pending fatal signal (say, SIGKILL,
+/// or the SIGSEGV of an exec that failed past its point of no return) is
+/// taken first and kills it instead, as on any return to user space.
 fn exit_unspawned(code: c_int) -> ! {
     // SAFETY: FFI call; ends the current task, which holds no locks and owns
     // nothing any more (the chain was completed before we got here).
-    unsafe { bindings::do_group_exit(code) }
+    unsafe { bindings::io_spawn_child_exit(code) }
 }
 
 pub(crate) fn exec_prep(req: &mut ReqRef<'_>, sqe: &SqeFields) -> Result {

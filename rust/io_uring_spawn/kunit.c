@@ -31,6 +31,9 @@ static struct kunit_case io_spawn_cases[] = {
 	KUNIT_CASE(io_spawn_test_attr_apply),
 	KUNIT_CASE(io_spawn_test_seccomp_verdict),
 	KUNIT_CASE(io_spawn_test_run_seccomp),
+	KUNIT_CASE(io_spawn_test_clone_flags),
+	KUNIT_CASE(io_spawn_test_run_slot_is_no_fd),
+	KUNIT_CASE(io_spawn_test_run_parks_between_steps),
 	{}
 };
 

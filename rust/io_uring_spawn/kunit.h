@@ -28,5 +28,8 @@ void io_spawn_test_vet_marks_chain_only(struct kunit *test);
 void io_spawn_test_attr_apply(struct kunit *test);
 void io_spawn_test_seccomp_verdict(struct kunit *test);
 void io_spawn_test_run_seccomp(struct kunit *test);
+void io_spawn_test_clone_flags(struct kunit *test);
+void io_spawn_test_run_slot_is_no_fd(struct kunit *test);
+void io_spawn_test_run_parks_between_steps(struct kunit *test);
 
 #endif

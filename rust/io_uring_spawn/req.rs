@@ -8,9 +8,9 @@
 //! completed exactly once, which [`Req`]'s `Drop` guarantees.
 
 use core::{ffi::c_void, marker::PhantomData, mem::ManuallyDrop, ptr::NonNull};
-use kernel::bindings;
+use kernel::{bindings, prelude::*};
 
-use crate::chain::{stricter, verdict_of, ChainReq, Verdict};
+use crate::chain::{stricter, verdict_of, Chain, ChainReq, Verdict};
 use crate::child::ExecCmd;
 use crate::sqe::SqeFields;
 
@@ -305,15 +305,23 @@ impl ChainReq for Req {
     fn mark_in_chain(&mut self) {
         // SAFETY: we own this request and those linked after it, so each
         // `cur` is live and ours, and nothing else holds a reference to its
-        // command data while `head` exists.
+        // command data while `head` exists. We run in the submitter, in the
+        // system call that prepared them, as `io_spawn_req_handover()`
+        // requires.
         unsafe {
             walk_link(self.raw(), |cur| {
+                bindings::io_spawn_req_handover(cur);
                 if let Some(head) = chain_head(cur) {
                     head.in_chain = true;
                 }
                 true
             })
         }
+    }
+
+    fn returns_fd(&self) -> bool {
+        // SAFETY: we own the request, so it is live; it was prepared.
+        unsafe { bindings::io_spawn_req_returns_fd(self.raw()) }
     }
 
     fn set_prev_fd(&mut self, fd: i32) {
@@ -372,5 +380,71 @@ impl Drop for Req {
         // Only reached when neither `run` nor `cancel` consumed the request.
         // SAFETY: we own the request and it never ran.
         unsafe { bindings::io_spawn_req_cancel(self.raw(), ECANCELED) }
+    }
+}
+
+/// A chain as io_uring's cancellation sees it (`struct io_spawn_track` in
+/// the shim): made by the CLONE in the submitter before the child exists,
+/// then the child's, which drops it once its chain is over.
+///
+/// # Invariants
+///
+/// `self.0` came from `io_spawn_track_new()` and is freed only by `Drop`
+/// or, if the child dies with its chain parked, by the shim itself.
+pub(crate) struct Track(NonNull<bindings::io_spawn_track>);
+
+// SAFETY: the track goes from the submitter to the child; the shim guards
+// the fields both sides touch with its lock.
+unsafe impl Send for Track {}
+
+impl Track {
+    /// Registers the chain that `req`, a CLONE being issued, hands over.
+    pub(crate) fn new(req: &ReqRef<'_>) -> Result<Self> {
+        // SAFETY: the request is live (`ReqRef`'s invariant).
+        let t = unsafe { bindings::io_spawn_track_new(req.raw()) };
+        NonNull::new(t).map(Track).ok_or(ENOMEM)
+    }
+
+    fn raw(&self) -> *mut bindings::io_spawn_track {
+        self.0.as_ptr()
+    }
+
+    /// Called by the child before it runs its chain: from now on a
+    /// cancellation kills it.
+    pub(crate) fn start(&self) {
+        // SAFETY: the track is live (type invariant); we are the child.
+        unsafe { bindings::io_spawn_track_start(self.raw()) }
+    }
+
+    /// Before a step, in the child: settle what a return to user space
+    /// would, with `chain` (the steps yet to run) parked while signals are
+    /// taken. Returns whether the child must give up.
+    pub(crate) fn settle(&self, chain: &mut Chain<Req>) -> bool {
+        loop {
+            // SAFETY: the track is live (type invariant); we are the child.
+            let what = unsafe { bindings::io_spawn_child_settle(self.raw()) };
+            match what as u32 {
+                bindings::io_spawn_settle_IO_SPAWN_GO => return false,
+                bindings::io_spawn_settle_IO_SPAWN_SIGNALS => {
+                    let rest = chain.park().map_or(core::ptr::null_mut(), Req::into_raw);
+                    // SAFETY: the track is live and we are the child. The
+                    // shim owns `rest` while it is parked and cancels it if
+                    // the child dies there; if the call returns, the child
+                    // lives on and it hands the same requests back, ours
+                    // again.
+                    let back = unsafe { bindings::io_spawn_child_signals(self.raw(), rest) };
+                    chain.unpark(NonNull::new(back).map(Req));
+                }
+                _ => return true,
+            }
+        }
+    }
+}
+
+impl Drop for Track {
+    fn drop(&mut self) {
+        // SAFETY: the track is live and this is its last use (type
+        // invariant).
+        unsafe { bindings::io_spawn_track_free(self.raw()) }
     }
 }

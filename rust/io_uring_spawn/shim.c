@@ -14,11 +14,16 @@
 #include <linux/io_uring/spawn.h>
 #include <linux/namei.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/seccomp.h>
 #include <linux/syscalls.h>
 #include <asm/syscall.h>
 
 #include "../io_uring.h"
+#include "../openclose.h"
 #include "../refs.h"
 #include "../../kernel/uid16.h"
 
@@ -113,6 +118,31 @@ struct io_kiocb *io_spawn_req_detach_link(struct io_kiocb *req)
 	return next;
 }
 
+bool io_spawn_req_returns_fd(struct io_kiocb *req)
+{
+	switch (req->opcode) {
+	case IORING_OP_OPENAT:
+	case IORING_OP_OPENAT2:
+		/* Not when it opens into a fixed file slot of the ring. */
+		return !io_openat_to_slot(req);
+	case IORING_OP_DUP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The submitter hands a chain request over to the child. An OPENAT's name
+ * was bound to the submitter's audit context when it was prepared; the
+ * child may look it up after that context is gone.
+ */
+void io_spawn_req_handover(struct io_kiocb *req)
+{
+	if (req->opcode == IORING_OP_OPENAT || req->opcode == IORING_OP_OPENAT2)
+		io_openat_audit_detach(req);
+}
+
 struct io_kiocb *io_spawn_req_peek_link(struct io_kiocb *req)
 {
 	return req->link;
@@ -147,19 +177,212 @@ void io_spawn_req_cancel(struct io_kiocb *req, int res)
 }
 
 /*
- * Before each step, the child does what a task does on its way back to
- * user space between two syscalls: runs its task_work (deferred fputs
- * among it) and clears TIF_NOTIFY_SIGNAL. The flag matters from the first
- * step: the child's thread flags are a copy of the submitter's, which has
- * it set whenever task_work is queued to it (an earlier child freeing its
- * requests, say); left set, signal_pending() is true in the child and
- * exec's interruptible waits fail with -EINTR. Real signals stay pending.
- * Returns whether a fatal one is: then the child must give up.
+ * A chain being run by its child, as io_uring's cancellation sees it. The
+ * requests of a chain are out of io_uring's reach once the CLONE took them:
+ * to cancel them (ring teardown, the submitter's exec), the child is killed,
+ * and it cancels what it still holds. It holds a reference on the ring and
+ * on the submitter, so that neither is mistaken for a later one.
+ *
+ * While the child handles signals it may be stopped, frozen or traced, and
+ * it may die there without coming back: the rest of its chain is then
+ * parked here, and the child's exit (its pidfd wake-up) cancels it.
  */
-bool io_spawn_child_settle(void)
+struct io_spawn_track {
+	struct list_head	node;
+	struct io_ring_ctx	*ctx;
+	struct task_struct	*submitter;
+	struct task_struct	*child;
+	bool			cancelled;
+	struct io_kiocb		*parked;
+	struct wait_queue_entry	wait;
+	struct work_struct	work;
+};
+
+static LIST_HEAD(io_spawn_tracks);
+static DEFINE_SPINLOCK(io_spawn_tracks_lock);
+
+/* Called in the submitter by the CLONE's issue, before the child exists. */
+struct io_spawn_track *io_spawn_track_new(struct io_kiocb *req)
+{
+	struct io_spawn_track *t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return NULL;
+	t->ctx = req->ctx;
+	percpu_ref_get(&t->ctx->refs);
+	t->submitter = get_task_struct(current);
+	spin_lock(&io_spawn_tracks_lock);
+	list_add_tail(&t->node, &io_spawn_tracks);
+	spin_unlock(&io_spawn_tracks_lock);
+	return t;
+}
+
+/* Called by the child before it runs the chain. */
+void io_spawn_track_start(struct io_spawn_track *t)
+{
+	spin_lock(&io_spawn_tracks_lock);
+	t->child = get_task_struct(current);
+	if (t->cancelled)
+		send_sig(SIGKILL, current, 1);
+	spin_unlock(&io_spawn_tracks_lock);
+}
+
+/* The chain is done (or never started): forget it. */
+void io_spawn_track_free(struct io_spawn_track *t)
+{
+	spin_lock(&io_spawn_tracks_lock);
+	list_del(&t->node);
+	spin_unlock(&io_spawn_tracks_lock);
+	if (t->child)
+		put_task_struct(t->child);
+	put_task_struct(t->submitter);
+	percpu_ref_put(&t->ctx->refs);
+	kfree(t);
+}
+
+/* Complete every request of a chain that will not run. */
+static void io_spawn_cancel_chain(struct io_kiocb *req)
+{
+	while (req) {
+		struct io_kiocb *next = req->link;
+
+		req->link = NULL;
+		io_spawn_req_cancel(req, -ECANCELED);
+		req = next;
+	}
+}
+
+static void io_spawn_orphan_work(struct work_struct *work)
+{
+	struct io_spawn_track *t = container_of(work, struct io_spawn_track,
+						work);
+
+	io_spawn_cancel_chain(t->parked);
+	io_spawn_track_free(t);
+}
+
+/* The child died with its chain parked: cancel the chain from a worker. */
+static int io_spawn_orphan_wake(struct wait_queue_entry *wait,
+				unsigned int mode, int sync, void *key)
+{
+	struct io_spawn_track *t = container_of(wait, struct io_spawn_track,
+						wait);
+
+	list_del_init(&wait->entry);
+	queue_work(system_unbound_wq, &t->work);
+	return 1;
+}
+
+/*
+ * io_uring is cancelling @task's requests on @ctx (every task's, for a
+ * NULL @task): kill the children running chains from there. Only a full
+ * cancellation (ring teardown, exec) does so, as it is the only one that
+ * reaches io-wq work that is not tracked; a chain whose submitter merely
+ * exits runs on.
+ */
+bool io_spawn_cancel(struct io_ring_ctx *ctx, struct task_struct *task,
+		     bool cancel_all)
+{
+	struct io_spawn_track *t;
+
+	if (!cancel_all)
+		return false;
+	spin_lock(&io_spawn_tracks_lock);
+	list_for_each_entry(t, &io_spawn_tracks, node) {
+		if (t->ctx != ctx || (task && t->submitter != task) ||
+		    t->cancelled)
+			continue;
+		t->cancelled = true;
+		if (t->child)
+			send_sig(SIGKILL, t->child, 1);
+	}
+	spin_unlock(&io_spawn_tracks_lock);
+	/* The children's completions are waited for like any other. */
+	return false;
+}
+
+/*
+ * Whether a signal is pending that, taken on the way back to user space,
+ * would kill the child: SIGKILL, or an unblocked signal whose action is the
+ * default and terminates (the SIGSEGV that a failed exec forces past its
+ * point of no return among them). A traced child leaves that to its
+ * tracer, which may suppress any signal but SIGKILL.
+ */
+static bool io_spawn_fatal_pending(void)
+{
+	struct task_struct *t = current;
+	bool fatal = false;
+	sigset_t pending;
+	int sig;
+
+	if (fatal_signal_pending(t))
+		return true;
+	if (t->ptrace)
+		return false;
+	spin_lock_irq(&t->sighand->siglock);
+	sigorsets(&pending, &t->pending.signal,
+		  &t->signal->shared_pending.signal);
+	for (sig = 1; sig <= _NSIG && !fatal; sig++)
+		fatal = sigismember(&pending, sig) &&
+			!sigismember(&t->blocked, sig) && sig_fatal(t, sig);
+	spin_unlock_irq(&t->sighand->siglock);
+	return fatal;
+}
+
+/*
+ * Before each step, the child does what a task does on its way back to
+ * user space between two syscalls: it runs its task_work (deferred fputs
+ * among it), which clears TIF_NOTIFY_SIGNAL, and then it takes its
+ * signals. The flag matters from the first step: the child's thread flags
+ * are a copy of the submitter's, which has it set whenever task_work is
+ * queued to it; left set, exec's interruptible waits would fail.
+ */
+int io_spawn_child_settle(struct io_spawn_track *t)
 {
 	io_run_task_work();
-	return fatal_signal_pending(current);
+	if (READ_ONCE(t->cancelled) || io_spawn_fatal_pending())
+		return IO_SPAWN_DIE;
+	return task_sigpending(current) ? IO_SPAWN_SIGNALS : IO_SPAWN_GO;
+}
+
+/*
+ * Take the pending signals as get_signal() does for a task returning to
+ * user space: stop for job control, a tracer or the freezer, discard
+ * ignored signals. The child has no handlers (CLONE_CLEAR_SIGHAND), so
+ * none is to be run. It may die here; @rest, the chain it has yet to run,
+ * is parked where its exit finds it. Returns @rest if the child lives on.
+ */
+struct io_kiocb *io_spawn_child_signals(struct io_spawn_track *t,
+					struct io_kiocb *rest)
+{
+	struct wait_queue_head *wq = &task_pid(current)->wait_pidfd;
+	struct ksignal ksig = {};
+
+	t->parked = rest;
+	init_waitqueue_func_entry(&t->wait, io_spawn_orphan_wake);
+	INIT_WORK(&t->work, io_spawn_orphan_work);
+	add_wait_queue(wq, &t->wait);
+	WARN_ON_ONCE(get_signal(&ksig));
+	remove_wait_queue(wq, &t->wait);
+	t->parked = NULL;
+	return rest;
+}
+
+/*
+ * End a child that did not exec. Its user registers were never set up, so
+ * it must not return to user space. Pending signals are taken first, as on
+ * any return to user space: a fatal one (SIGKILL, or the SIGSEGV an exec
+ * forced past its point of no return) kills the child with that signal,
+ * dumping core where the signal does.
+ */
+void __noreturn io_spawn_child_exit(int code)
+{
+	struct ksignal ksig = {};
+
+	io_run_task_work();
+	if (task_sigpending(current))
+		WARN_ON_ONCE(get_signal(&ksig));
+	do_group_exit(code);
 }
 
 /*

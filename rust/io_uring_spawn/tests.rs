@@ -11,7 +11,7 @@ use core::cell::{Cell, RefCell};
 use kernel::{bindings, prelude::*};
 
 use crate::chain::{refusal, stricter, verdict_of, Chain, ChainReq, Outcome, Verdict};
-use crate::child::{apply_attr, start, AttrOps, Spawn, Spawner};
+use crate::child::{apply_attr, check_clone_flags, start, AttrOps, Spawn, Spawner};
 use crate::req::{
     ReqFlags, CHAIN_ONLY, EBADF, ECANCELED, EOPNOTSUPP, OP_CHDIR, OP_CLOSE_RANGE, OP_DUP, OP_EXEC,
 };
@@ -145,6 +145,11 @@ impl ChainReq for FakeReq<'_> {
         self.log.push(Ev::PrevFd(self.id, fd));
     }
 
+    fn returns_fd(&self) -> bool {
+        let Step(op, flags, _) = self.steps[self.id];
+        (op == OPENAT && flags & TO_SLOT == 0) || op == OP_DUP
+    }
+
     fn exec_verdict(&self) -> Verdict {
         let flags = self.steps[self.id].1;
         if flags & SECCOMP_KILL != 0 {
@@ -171,8 +176,10 @@ const HARD: u32 = ReqFlags::HARDLINK;
 /// Fake-only flags: what the seccomp filters say of this EXEC.
 const SECCOMP_KILL: u32 = 1 << 20;
 const SECCOMP_EACCES: u32 = 1 << 21;
+/// Fake-only flag: this OPENAT installs into a fixed file slot.
+const TO_SLOT: u32 = 1 << 22;
 
-fn never() -> bool {
+fn never(_: &mut Chain<FakeReq<'_>>) -> bool {
     false
 }
 
@@ -293,7 +300,7 @@ extern "C" fn io_spawn_test_run_stops_on_fatal_signal(_t: *mut bindings::kunit) 
     let log = Log::new();
     let steps = [Step(NOP, LINK, 0), Step(NOP, LINK, 0), Step(OP_EXEC, 0, 0)];
     let calls = Cell::new(0);
-    let stop = || {
+    let stop = |_: &mut Chain<FakeReq<'_>>| {
         calls.set(calls.get() + 1);
         calls.get() > 1
     };
@@ -312,8 +319,8 @@ struct FakeSpawner {
     created: Cell<bool>,
 }
 
-impl<'a> Spawner<FakeReq<'a>> for FakeSpawner {
-    fn alloc(&self, spawn: Spawn<FakeReq<'a>>) -> Result<KBox<Spawn<FakeReq<'a>>>> {
+impl<'a> Spawner<FakeReq<'a>, ()> for FakeSpawner {
+    fn alloc(&self, spawn: Spawn<FakeReq<'a>, ()>) -> Result<KBox<Spawn<FakeReq<'a>, ()>>> {
         if self.fail_alloc {
             // `spawn` drops here, as it would when KBox::new fails.
             return Err(ENOMEM);
@@ -321,7 +328,7 @@ impl<'a> Spawner<FakeReq<'a>> for FakeSpawner {
         Ok(KBox::new(spawn, GFP_KERNEL)?)
     }
 
-    fn create(&self, _opts: &CloneOpts, spawn: KBox<Spawn<FakeReq<'a>>>) -> Result<i32> {
+    fn create(&self, _opts: &CloneOpts, spawn: KBox<Spawn<FakeReq<'a>, ()>>) -> Result<i32> {
         if let Some(e) = self.fail_create {
             return Err(e);
         }
@@ -349,6 +356,7 @@ fn start_with(fail_alloc: bool, fail_create: Option<Error>) -> (Result<i32>, Log
         chain(&STEPS, &log),
         &CloneOpts::default(),
         SpawnAttr::default(),
+        (),
         &sp,
     );
     let created = sp.created.get();
@@ -775,4 +783,53 @@ extern "C" fn io_spawn_test_run_seccomp(_t: *mut bindings::kunit) {
         Ev::Cancelled(1, -(bindings::EPERM as i32)),
         Ev::Cancelled(2, ECANCELED)
     ]));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_clone_flags(_t: *mut bindings::kunit) {
+    check!(check_clone_flags(ReqFlags(LINK)).is_ok());
+    // No link, or a hard one: io_uring could run the chain in the submitter.
+    check!(check_clone_flags(ReqFlags(0)) == Err(EINVAL));
+    check!(check_clone_flags(ReqFlags(HARD)) == Err(EINVAL));
+    check!(check_clone_flags(ReqFlags(LINK | HARD)) == Err(EINVAL));
+    for f in [
+        ReqFlags::FORCE_ASYNC,
+        ReqFlags::FIXED_FILE,
+        ReqFlags::CREDS,
+        ReqFlags::CQE_SKIP,
+    ] {
+        check!(check_clone_flags(ReqFlags(LINK | f)) == Err(EINVAL));
+    }
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_run_slot_is_no_fd(_t: *mut bindings::kunit) {
+    // An OPENAT into a fixed file slot returns 0 (or the slot): no fd of
+    // the child, so a DUP from it is told -EBADF.
+    let log = Log::new();
+    let steps = [Step(OPENAT, LINK | TO_SLOT, 0), Step(OP_DUP, 0, EBADF)];
+    check!(chain(&steps, &log).run(&never) == Outcome::Failed);
+    check!(log.is(&[Ev::Ran(0), Ev::PrevFd(1, EBADF), Ev::Ran(1)]));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_run_parks_between_steps(_t: *mut bindings::kunit) {
+    // Settling may park the steps left and hand them back: the chain runs
+    // on as if nothing happened, each step once, in order.
+    let log = Log::new();
+    let steps = [
+        Step(OPENAT, LINK, 3),
+        Step(OP_DUP, LINK, 1),
+        Step(OP_EXEC, 0, 0),
+    ];
+    let parked = Cell::new(0);
+    let stop = |c: &mut Chain<FakeReq<'_>>| {
+        let rest = c.park();
+        parked.set(parked.get() + usize::from(rest.is_some()));
+        c.unpark(rest);
+        false
+    };
+    check!(chain(&steps, &log).run(&stop) == Outcome::Execd);
+    check!(parked.get() == 3);
+    check!(log.is(&[Ev::Ran(0), Ev::PrevFd(1, 3), Ev::Ran(1), Ev::Ran(2)]));
 }

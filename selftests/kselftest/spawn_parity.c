@@ -156,6 +156,32 @@ TEST_F(spawn, open_onto_fd)
 	ASSERT_EQ(0, access(path, F_OK));
 }
 
+/*
+ * IORING_DUP_FROM_PREV after an OPENAT into a fixed file slot: the OPENAT
+ * returned 0 (the slot), no fd of the child, so the DUP has nothing to
+ * take (-EBADF) and must not dup (or, with MOVE, close) the child's fd 0.
+ */
+TEST_F(spawn, dup_from_prev_after_slot)
+{
+	int slots[2] = { -1, -1 };
+	struct io_uring_sqe *sqe;
+	struct child_args a;
+	struct chain c;
+
+	ASSERT_EQ(0, sys_io_uring_register(self->ring.fd, IORING_REGISTER_FILES,
+					   slots, 2));
+	child_argv(self, &a, -1, "exit:99");
+	begin_spawn(_metadata, self, NULL);
+	sqe = step(_metadata, self, 2);
+	prep_openat(sqe, AT_FDCWD, "/dev/null", O_RDONLY, 0);
+	sqe->file_index = 1;	/* slot 0 */
+	prep_dup(step(_metadata, self, 3), 0, 7,
+		 IORING_DUP_FROM_PREV | IORING_DUP_MOVE);
+	end_spawn(_metadata, self, &a, 4, &c);
+	ASSERT_EQ(0, c.res[2]) TH_LOG("OPENAT into slot 0: %d", c.res[2]);
+	assert_failed_at(_metadata, &c, 3, -EBADF);
+}
+
 TEST_F(spawn, dup_errors)
 {
 	struct io_uring_sqe *sqe;

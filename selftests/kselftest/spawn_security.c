@@ -227,18 +227,7 @@ static pid_t spawn_blocked(struct __test_metadata *_metadata,
 			   SPAWN_DATA *self, const char *fifo,
 			   struct child_args *a)
 {
-	struct spawn_cqe cqe;
-
-	prep_clone(add_sqe(_metadata, &self->ring, 1, IOSQE_IO_LINK), NULL, 0);
-	prep_openat(add_sqe(_metadata, &self->ring, 2, IOSQE_IO_LINK),
-		    AT_FDCWD, fifo, O_RDONLY, 0);
-	prep_exec(add_sqe(_metadata, &self->ring, 3, 0), AT_FDCWD,
-		  self->child, a->argv, test_envp, 0);
-	ASSERT_EQ(3, ring_submit(&self->ring));
-	ASSERT_EQ(1, ring_wait_cqes(&self->ring, &cqe, 1, WAIT_MS));
-	ASSERT_EQ(1ULL, cqe.user_data);
-	ASSERT_GT(cqe.res, 0);
-	return cqe.res;
+	return spawn_on_fifo(_metadata, self, fifo, IOSQE_IO_LINK, a);
 }
 
 /*
@@ -286,6 +275,65 @@ TEST_F(spawn, observed_before_exec)
 	ASSERT_EQ(2, ring_wait_cqes(&self->ring, cqes, 2, WAIT_MS));
 	status = reap_status(_metadata, pid);
 	close(fd);
+	assert_exit(_metadata, status, 7);
+}
+
+static int read_int_file(const char *path, int *val)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	*val = atoi(buf);
+	return 0;
+}
+
+/*
+ * Like a vfork child, the child shares our mm only until its exec: the mm
+ * does not become one of several processes, so setting the child's
+ * oom_score_adj (which anyone who may ptrace it can raise) leaves ours
+ * alone.
+ */
+TEST_F(spawn, oom_score_adj_not_tied)
+{
+	char fifo[PATH_MAX], path[64];
+	struct child_args a;
+	int ours, theirs, after, fd, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, read_int_file("/proc/self/oom_score_adj", &ours));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", self->tmpdir);
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+	child_argv(self, &a, -1, "exit:7");
+	pid = spawn_blocked(_metadata, self, fifo, &a);
+
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", pid);
+	theirs = ours < 900 ? ours + 100 : ours - 100;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_GT(dprintf(fd, "%d\n", theirs), 0);
+	close(fd);
+	ASSERT_EQ(0, read_int_file(path, &after));
+	ASSERT_EQ(theirs, after);
+	ASSERT_EQ(0, read_int_file("/proc/self/oom_score_adj", &after));
+	if (after != ours) {
+		fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			dprintf(fd, "%d\n", ours);
+			close(fd);
+		}
+	}
+	EXPECT_EQ(ours, after) TH_LOG("the child's oom_score_adj changed ours");
+
+	ASSERT_EQ(pid, unblock_and_reap(fifo, pid, &status, WAIT_MS));
 	assert_exit(_metadata, status, 7);
 }
 

@@ -741,6 +741,34 @@ TEST_F(spawn, clone_cqe_skip)
 }
 
 /*
+ * A CLONE hard-linked to its chain is refused: io_uring would run what
+ * follows a CLONE that completed without being issued (cancelled in io-wq,
+ * or failed from the drain list) in the submitter, where a CLOSE would
+ * close our fd. The link fails as a whole, our fd stays open.
+ */
+TEST_F(spawn, clone_hardlink)
+{
+	struct child_args a;
+	struct chain c;
+	int fd;
+
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	child_argv(self, &a, -1, "exit:99");
+	prep_clone(add_sqe(_metadata, &self->ring, 1, IOSQE_IO_HARDLINK), NULL, 0);
+	prep_close(add_sqe(_metadata, &self->ring, 2, IOSQE_IO_LINK), fd);
+	prep_exec(add_sqe(_metadata, &self->ring, 3, 0), AT_FDCWD,
+		  self->child, a.argv, test_envp, 0);
+	submit_and_wait(_metadata, &self->ring, 3, &c);
+	ASSERT_EQ(-EINVAL, c.res[1]);
+	ASSERT_EQ(-ECANCELED, c.res[2]);
+	ASSERT_EQ(-ECANCELED, c.res[3]);
+	ASSERT_FALSE(fd_closed(fd));
+	close(fd);
+	assert_no_child(_metadata);
+}
+
+/*
  * CLONE must head its link. Whether the NOP before it ran (0) or was
  * cancelled along with the link depends on when the CLONE is checked; the
  * CLONE and what follows it are fixed.
@@ -1448,47 +1476,6 @@ TEST_F(spawn, child_killed_mid_chain)
 }
 
 /*
- * In a forked helper: set up a ring, submit CLONE -> OPENAT(@fifo, read:
- * blocks until a writer comes) -> EXEC, send the CLONE's result (the pid)
- * on @info_fd, then exec @exec_argv if given, else wait to be killed.
- * Never returns; no ASSERTs here, this is not the test process.
- */
-static void __noreturn
-chain_helper(const char *child, const char *fifo, char **argv, int info_fd,
-	     char *const *exec_argv)
-{
-	struct io_uring_sqe *sqe;
-	struct spawn_cqe cqe;
-	struct spawn_ring r;
-	int pid = -1;
-
-	if (ring_init(&r, 8, 0, 0))
-		goto out;
-	sqe = ring_get_sqe(&r);
-	prep_clone(sqe, NULL, 0);
-	sqe->flags = IOSQE_IO_LINK;
-	sqe->user_data = 1;
-	sqe = ring_get_sqe(&r);
-	prep_openat(sqe, AT_FDCWD, fifo, O_RDONLY, 0);
-	sqe->flags = IOSQE_IO_LINK;
-	sqe->user_data = 2;
-	sqe = ring_get_sqe(&r);
-	prep_exec(sqe, AT_FDCWD, child, argv, test_envp, 0);
-	sqe->user_data = 3;
-	if (ring_submit(&r) != 3)
-		goto out;
-	if (ring_wait_cqes(&r, &cqe, 1, WAIT_MS) == 1 && cqe.user_data == 1)
-		pid = cqe.res;
-out:
-	if (write(info_fd, &pid, sizeof(pid)) != sizeof(pid))
-		_exit(1);
-	if (exec_argv)
-		execve(exec_argv[0], exec_argv, test_envp);
-	for (;;)
-		pause();
-}
-
-/*
  * The submitter is SIGKILLed while its chain is blocked in the child.
  *
  * Expected: the chain continues and execs. The child holds the ring open
@@ -1556,15 +1543,16 @@ TEST_F_TIMEOUT(spawn, submitter_killed_mid_chain, 90)
 }
 
 /*
- * The submitter execs while its chain is blocked in the child. Documented
- * outcome: its exec waits for its in-flight io_uring requests, the chain's
- * among them, as for any request; once the chain goes on (here: the FIFO
- * gets a writer), both execs complete and both processes are reaped.
+ * The submitter execs while its chain is blocked in the child. Its exec
+ * cancels its io_uring requests; the chain's are out of io_uring's reach,
+ * so the chain's child is killed and the exec goes on at once, instead of
+ * waiting (or, with SIGKILL pending, spinning) for a request that nothing
+ * can cancel.
  */
 TEST_F_TIMEOUT(spawn, submitter_execs_mid_chain, 90)
 {
 	char *const exec_argv[] = { self->child, "-", "exit:5", NULL };
-	int ip[2], status, wfd, pid = -1;
+	int ip[2], status, pid = -1;
 	char fifo[PATH_MAX];
 	struct child_args a;
 	pid_t helper, r;
@@ -1583,24 +1571,20 @@ TEST_F_TIMEOUT(spawn, submitter_execs_mid_chain, 90)
 	ASSERT_EQ(0, read_exact(ip[0], &pid, sizeof(pid), WAIT_MS));
 	ASSERT_GT(pid, 0);
 
-	/* Its exec is held by the blocked chain. */
-	usleep(500000);
-	ASSERT_EQ(0, waitpid(helper, &status, WNOHANG))
-		TH_LOG("the submitter's exec did not wait for its chain");
-
-	/* A reader waits in the FIFO: this open does not block. */
-	wfd = open(fifo, O_WRONLY | O_CLOEXEC);
-	ASSERT_GE(wfd, 0);
-	r = reap(helper, &status, WAIT_MS);
-	close(wfd);
-	ASSERT_EQ(helper, r) TH_LOG("the submitter's exec never completed");
+	r = reap(helper, &status, WAIT_MS / 2);
+	if (r != helper) {
+		/* Let the chain go on, so that nothing outlives the test. */
+		unblock_and_reap(fifo, pid, &status, WAIT_MS);
+		reap(helper, &status, WAIT_MS);
+	}
+	ASSERT_EQ(helper, r) TH_LOG("the submitter's exec waited for its chain");
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 5)
 		TH_LOG("submitter %s", describe_status(status));
 	/* The submitter is gone: its child is ours now (subreaper). */
-	r = reap(pid, &status, WAIT_MS);
-	ASSERT_EQ(pid, r) TH_LOG("spawned child not reaped");
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		TH_LOG("child %s", describe_status(status));
+	status = reap_status(_metadata, pid);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("child %s, expected killed by SIGKILL",
+		       describe_status(status));
 }
 
 /*
@@ -1653,6 +1637,48 @@ TEST_F_TIMEOUT(spawn, ring_closed_mid_chain, 90)
 		TH_LOG("chain was torn down with the ring (exit 127)");
 	}
 	ASSERT_FALSE(spawn_has_children());
+}
+
+/*
+ * The ring is closed while a chain is blocked, after the chain closed its
+ * own copy of the ring fd (posix_spawn's closefrom): the teardown cancels
+ * the chain by killing its child, instead of waiting for it for good.
+ */
+TEST_F_TIMEOUT(spawn, ring_close_kills_blocked_chain, 90)
+{
+	struct spawn_cqe cqes[2];
+	struct child_args a;
+	char fifo[PATH_MAX];
+	int status, wfd;
+	pid_t pid, r;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", self->tmpdir);
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+	child_argv(self, &a, -1, "exit:99");
+	prep_clone(step(_metadata, self, 1), NULL, 0);
+	prep_close_range(step(_metadata, self, 2), 3, ~0U, 0);
+	prep_openat(step(_metadata, self, 3), AT_FDCWD, fifo, O_RDONLY, 0);
+	prep_exec(add_sqe(_metadata, &self->ring, 4, 0), AT_FDCWD, self->child,
+		  a.argv, test_envp, 0);
+	ASSERT_EQ(4, ring_submit(&self->ring));
+	ASSERT_EQ(2, ring_wait_cqes(&self->ring, cqes, 2, WAIT_MS));
+	pid = cqes[0].user_data == 1 ? cqes[0].res : cqes[1].res;
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(wait_in_fifo_open(pid));
+
+	ring_exit(&self->ring);
+	status = 0;
+	r = reap(pid, &status, WAIT_MS);
+	if (r != pid) {
+		/* Let it go, so that nothing outlives the test. */
+		wfd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		reap(pid, &status, WAIT_MS);
+		if (wfd >= 0)
+			close(wfd);
+	}
+	ASSERT_EQ(pid, r) TH_LOG("the chain outlived its ring");
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("child %s", describe_status(status));
 }
 
 TEST_HARNESS_MAIN

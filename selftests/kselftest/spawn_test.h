@@ -714,4 +714,95 @@ static inline void spawn_with_attr(struct __test_metadata *_metadata,
 	close(rp[0]);
 }
 
+/*
+ * CLONE (1) -> OPENAT of @fifo for reading (2, linked by @open_link) ->
+ * EXEC of a->argv (3): the child blocks in the OPENAT until a writer
+ * comes. Waits for the CLONE's completion and returns the child's pid.
+ */
+static inline pid_t spawn_on_fifo(struct __test_metadata *_metadata,
+				  SPAWN_DATA *self, const char *fifo,
+				  __u8 open_link, struct child_args *a)
+{
+	struct spawn_cqe cqe;
+
+	prep_clone(add_sqe(_metadata, &self->ring, 1, IOSQE_IO_LINK), NULL, 0);
+	prep_openat(add_sqe(_metadata, &self->ring, 2, open_link),
+		    AT_FDCWD, fifo, O_RDONLY, 0);
+	prep_exec(add_sqe(_metadata, &self->ring, 3, 0), AT_FDCWD,
+		  a->argv[0], a->argv, test_envp, 0);
+	ASSERT_EQ(3, ring_submit(&self->ring));
+	ASSERT_EQ(1, ring_wait_cqes(&self->ring, &cqe, 1, WAIT_MS));
+	ASSERT_EQ(1ULL, cqe.user_data);
+	ASSERT_GT(cqe.res, 0);
+	return cqe.res;
+}
+
+/*
+ * Wait until @pid sleeps in the open of a FIFO (its wchan says so), for
+ * at most WAIT_MS; true if it does.
+ */
+static inline bool wait_in_fifo_open(pid_t pid)
+{
+	long long deadline = ring_now_ms() + WAIT_MS;
+	char path[64], wchan[128];
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	while (ring_now_ms() < deadline) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, wchan, sizeof(wchan) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			wchan[n] = '\0';
+			if (strstr(wchan, "fifo_open") ||
+			    strstr(wchan, "wait_for_partner"))
+				return true;
+		}
+		usleep(2000);
+	}
+	return false;
+}
+
+/*
+ * In a forked helper: set up a ring, submit CLONE -> OPENAT(@fifo, read:
+ * blocks until a writer comes) -> EXEC, send the CLONE's result (the pid)
+ * on @info_fd, then exec @exec_argv if given, else wait to be killed.
+ * Never returns; no ASSERTs here, this is not the test process.
+ */
+static inline void __noreturn
+chain_helper(const char *child, const char *fifo, char **argv, int info_fd,
+	     char *const *exec_argv)
+{
+	struct io_uring_sqe *sqe;
+	struct spawn_cqe cqe;
+	struct spawn_ring r;
+	int pid = -1;
+
+	if (ring_init(&r, 8, 0, 0))
+		goto out;
+	sqe = ring_get_sqe(&r);
+	prep_clone(sqe, NULL, 0);
+	sqe->flags = IOSQE_IO_LINK;
+	sqe->user_data = 1;
+	sqe = ring_get_sqe(&r);
+	prep_openat(sqe, AT_FDCWD, fifo, O_RDONLY, 0);
+	sqe->flags = IOSQE_IO_LINK;
+	sqe->user_data = 2;
+	sqe = ring_get_sqe(&r);
+	prep_exec(sqe, AT_FDCWD, child, argv, test_envp, 0);
+	sqe->user_data = 3;
+	if (ring_submit(&r) != 3)
+		goto out;
+	if (ring_wait_cqes(&r, &cqe, 1, WAIT_MS) == 1 && cqe.user_data == 1)
+		pid = cqe.res;
+out:
+	if (write(info_fd, &pid, sizeof(pid)) != sizeof(pid))
+		_exit(1);
+	if (exec_argv)
+		execve(exec_argv[0], exec_argv, test_envp);
+	for (;;)
+		pause();
+}
+
 #endif /* SPAWN_TEST_H */

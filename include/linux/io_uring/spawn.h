@@ -65,7 +65,31 @@ struct io_kiocb *io_spawn_req_peek_link(struct io_kiocb *req);
 int io_spawn_req_run(struct io_kiocb *req);
 void io_spawn_req_cancel(struct io_kiocb *req, int res);
 
-bool io_spawn_child_settle(void);
+/* A chain run by its child, for io_uring's cancellation (shim.c). */
+struct io_spawn_track;
+struct io_ring_ctx;
+struct task_struct;
+
+struct io_spawn_track *io_spawn_track_new(struct io_kiocb *req);
+void io_spawn_track_start(struct io_spawn_track *t);
+void io_spawn_track_free(struct io_spawn_track *t);
+
+/* What the child does before each step of its chain. */
+enum io_spawn_settle {
+	IO_SPAWN_GO,		/* run the step */
+	IO_SPAWN_SIGNALS,	/* take the pending signals first */
+	IO_SPAWN_DIE,		/* cancelled or a fatal signal: give up */
+};
+
+int io_spawn_child_settle(struct io_spawn_track *t);
+struct io_kiocb *io_spawn_child_signals(struct io_spawn_track *t,
+					struct io_kiocb *rest);
+void __noreturn io_spawn_child_exit(int code);
+
+/* Whether a chain request's result is a new fd of the child. */
+bool io_spawn_req_returns_fd(struct io_kiocb *req);
+/* Called in the submitter for each request of a chain it hands over. */
+void io_spawn_req_handover(struct io_kiocb *req);
 
 /* What the child does for the chain-only opcodes and the spawn attributes. */
 int io_spawn_do_dup(int fd, unsigned int target, bool cloexec, bool move);
@@ -80,6 +104,17 @@ int io_spawn_setpgid(pid_t pgid);
 int io_spawn_resetids(void);
 u32 io_spawn_seccomp_verdict(bool at, int dfd, u64 filename, u64 argv,
 			     u64 envp, int flags);
+
+#ifdef CONFIG_IO_URING_SPAWN
+bool io_spawn_cancel(struct io_ring_ctx *ctx, struct task_struct *task,
+		     bool cancel_all);
+#else
+static inline bool io_spawn_cancel(struct io_ring_ctx *ctx,
+				   struct task_struct *task, bool cancel_all)
+{
+	return false;
+}
+#endif
 
 /* Opcode handlers, implemented in Rust. */
 int io_clone_prep(struct io_kiocb *req, const struct io_uring_sqe *sqe);
