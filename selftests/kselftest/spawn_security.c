@@ -5,6 +5,10 @@
  * io_uring_disabled, what /proc and ptrace show of a child before its
  * exec, RLIMIT_NPROC, pids.max and pid_max. See spawn_test.h.
  */
+#include <linux/audit.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
 #include "spawn_test.h"
 
 /*
@@ -335,6 +339,113 @@ TEST_F(spawn, oom_score_adj_not_tied)
 
 	ASSERT_EQ(pid, unblock_and_reap(fifo, pid, &status, WAIT_MS));
 	assert_exit(_metadata, status, 7);
+}
+
+/* One request to the kernel's audit netlink socket, and its ack. */
+static int audit_request(int sock, int type, const void *data, size_t len)
+{
+	struct {
+		struct nlmsghdr nh;
+		char data[sizeof(struct audit_rule_data) + 64];
+	} req = { 0 };
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	char buf[8192];
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	ssize_t n;
+
+	if (len > sizeof(req.data))
+		return -E2BIG;
+	req.nh.nlmsg_len = NLMSG_LENGTH(len);
+	req.nh.nlmsg_type = type;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	memcpy(req.data, data, len);
+	if (sendto(sock, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&to,
+		   sizeof(to)) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(sock, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -errno;
+		if (!NLMSG_OK(nh, (size_t)n))
+			return -EPROTO;
+		if (nh->nlmsg_type == NLMSG_ERROR)
+			return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+	}
+}
+
+static int audit_set_enabled(int sock, __u32 enabled)
+{
+	struct audit_status st = { .mask = AUDIT_STATUS_ENABLED,
+				   .enabled = enabled };
+
+	return audit_request(sock, AUDIT_SET, &st, sizeof(st));
+}
+
+/*
+ * A rule that never matches what the test runs (acct(2) at syscall exit),
+ * but, as any rule, makes audit collect every task's names, OPENAT's
+ * among them.
+ */
+static int audit_rule(int sock, int type)
+{
+	struct audit_rule_data rule = {
+		.flags = AUDIT_FILTER_EXIT,
+		.action = AUDIT_ALWAYS,
+	};
+
+	rule.mask[__NR_acct / 32] = 1U << (__NR_acct % 32);
+	return audit_request(sock, type, &rule, sizeof(rule));
+}
+
+/*
+ * An OPENAT's name was bound to the submitter's audit context when its SQE
+ * was prepared; the child looks it up later, here after the submitter has
+ * exited and its context was freed. The chain must not touch that context
+ * (with KASAN, a use-after-free report fails the run): it goes on and
+ * execs. Needs CONFIG_AUDITSYSCALL (the debug kernel).
+ */
+TEST_F(spawn, audit_name_outlives_submitter)
+{
+	char fifo[PATH_MAX];
+	struct child_args a;
+	int sock, ip[2], status, pid = -1, ret;
+	pid_t helper, r;
+
+	sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (sock < 0 && (errno == EPROTONOSUPPORT || errno == EAFNOSUPPORT))
+		SKIP(return, "kernel without audit");
+	ASSERT_GE(sock, 0) TH_LOG("audit socket: %s", strerror(errno));
+	ASSERT_EQ(0, audit_set_enabled(sock, 1));
+	ret = audit_rule(sock, AUDIT_ADD_RULE);
+	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("%s", strerror(-ret));
+
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", self->tmpdir);
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+	ASSERT_EQ(0, pipe2(ip, O_CLOEXEC));
+	child_argv(self, &a, -1, "exit:6");
+	/* Forked after audit was enabled: it gets an audit context. */
+	helper = fork();
+	ASSERT_GE(helper, 0);
+	if (helper == 0)
+		chain_helper(self->child, fifo, a.argv, ip[1], NULL);
+	close(ip[1]);
+	ASSERT_EQ(0, read_exact(ip[0], &pid, sizeof(pid), WAIT_MS));
+	ASSERT_GT(pid, 0);
+	/*
+	 * The submitter dies (an exec would cancel the chain), its audit
+	 * context with it...
+	 */
+	ASSERT_EQ(0, kill(helper, SIGKILL));
+	status = reap_status(_metadata, helper);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	/* ...before the child's OPENAT looks its name up. */
+	r = unblock_and_reap(fifo, pid, &status, WAIT_MS);
+	EXPECT_EQ(0, audit_rule(sock, AUDIT_DEL_RULE));
+	EXPECT_EQ(0, audit_set_enabled(sock, 0));
+	close(sock);
+	ASSERT_EQ(pid, r);
+	assert_exit(_metadata, status, 6);
 }
 
 /* Raise to root again after a test dropped to 65534 (saved uid 0). */
