@@ -138,12 +138,7 @@ TEST_F(spawn, nnp_setuid)
 
 	if (getuid() != 0)
 		SKIP(return, "needs root to make a setuid-root program");
-	ASSERT_EQ(0, unshare(CLONE_NEWNS));
-	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-	snprintf(dir, sizeof(dir), "%s/suid", self->tmpdir);
-	ASSERT_EQ(0, mkdir(dir, 0755));
-	ASSERT_EQ(0, chmod(self->tmpdir, 0755));
-	ASSERT_EQ(0, mount("tmpfs", dir, "tmpfs", 0, "mode=0755"));
+	setuid_tmpfs(_metadata, self, dir, sizeof(dir));
 	snprintf(prog, sizeof(prog), "%s/spawn_child", dir);
 	ASSERT_EQ(0, copy_file(self->child, prog, 04755)) TH_LOG("%s", prog);
 	snprintf(self->child, sizeof(self->child), "%s", prog);

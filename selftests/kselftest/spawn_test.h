@@ -805,4 +805,19 @@ out:
 		pause();
 }
 
+/*
+ * A private tmpfs at <tmpdir>/suid, in a mount namespace of our own, where
+ * setuid programs work (the test's own filesystem may be nosuid or 9p).
+ */
+static inline void setuid_tmpfs(struct __test_metadata *_metadata,
+				SPAWN_DATA *self, char *dir, size_t size)
+{
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	snprintf(dir, size, "%s/suid", self->tmpdir);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	ASSERT_EQ(0, chmod(self->tmpdir, 0755));
+	ASSERT_EQ(0, mount("tmpfs", dir, "tmpfs", 0, "mode=0755"));
+}
+
 #endif /* SPAWN_TEST_H */
