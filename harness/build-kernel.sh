@@ -23,8 +23,11 @@ if [ ! -f "$KOBJ/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; the
 		scripts/kconfig/merge_config.sh -m -O "$KOBJ" "$KOBJ/.config" \
 		"${frags[@]}" >/dev/null)
 	"${KMAKE[@]}" -s olddefconfig
-	# Every fragment line must have survived olddefconfig.
+	# Every fragment line must have survived olddefconfig; a later
+	# fragment's line overrides an earlier one's, as in merge_config.sh.
 	bad=0
+	declare -A want_val=()
+	syms=()
 	while IFS= read -r line; do
 		if [[ $line =~ ^(CONFIG_[A-Z0-9_]+)=(.*)$ ]]; then
 			sym=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
@@ -33,13 +36,18 @@ if [ ! -f "$KOBJ/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; the
 		else
 			continue
 		fi
+		[ -n "${want_val[$sym]:-}" ] || syms+=("$sym")
+		want_val[$sym]=$val
+	done < <(cat "${frags[@]}")
+	for sym in "${syms[@]}"; do
+		val=${want_val[$sym]}
 		if [ "$val" = n ]; then
 			grep -qx "$sym=.*" "$KOBJ/.config" && { echo "  $sym: want n"; bad=1; }
 		else
 			grep -qx "$sym=$val" "$KOBJ/.config" ||
 				{ echo "  $sym: want $val, got '$(grep "^$sym=" "$KOBJ/.config" || echo unset)'"; bad=1; }
 		fi
-	done < <(cat "${frags[@]}")
+	done
 	[ $bad = 0 ] || die "config fragments not honoured (missing dependency?)"
 	echo "$want" >"$stamp"
 fi

@@ -113,6 +113,15 @@ pub(crate) fn verdict_of(ret: u32) -> Verdict {
     }
 }
 
+/// The laxer of two verdicts: what a task may do one way or the other.
+pub(crate) fn laxer(a: Verdict, b: Verdict) -> Verdict {
+    match (a, b) {
+        (Verdict::Allow, _) | (_, Verdict::Allow) => Verdict::Allow,
+        (Verdict::Fail(e), _) | (_, Verdict::Fail(e)) => Verdict::Fail(e),
+        _ => Verdict::Kill,
+    }
+}
+
 /// The stricter of two verdicts.
 pub(crate) fn stricter(a: Verdict, b: Verdict) -> Verdict {
     match (a, b) {

@@ -13,8 +13,8 @@
 use core::ffi::{c_int, c_void};
 use kernel::{bindings, prelude::*};
 
-use crate::chain::{Chain, ChainReq, Outcome};
-use crate::req::{ChainCmd, Cmd, Req, ReqFlags, ReqRef, Track, OP_CLONE, OP_EXEC};
+use crate::chain::{laxer, verdict_of, Chain, ChainReq, Outcome, Verdict};
+use crate::req::{fits, ChainCmd, Cmd, Req, ReqFlags, ReqRef, Track, OP_CLONE, OP_EXEC};
 use crate::sqe::{self, CloneOpts, ExecArgs, SpawnAttr, SqeFields};
 
 /// A CLONE's data between prep and issue.
@@ -25,8 +25,9 @@ pub(crate) struct CloneCmd {
     attr: SpawnAttr,
 }
 
-// SAFETY: `repr(C)`, 8 + 24 + 24 bytes, starts with the pointer slot, and is
-// only stored in CLONE requests (`set_cmd` checks the opcode).
+// SAFETY: `repr(C)`, starts with the pointer slot, fits the command area
+// (`fits` below), and is only stored in CLONE requests (`set_cmd` checks
+// the opcode).
 unsafe impl Cmd for CloneCmd {
     const OPCODE: u8 = OP_CLONE;
 }
@@ -34,14 +35,15 @@ unsafe impl Cmd for CloneCmd {
 /// An EXEC's data between prep and issue.
 pub(crate) type ExecCmd = ChainCmd<ExecArgs>;
 
-// SAFETY: `repr(C)`, 16 + 32 bytes, starts with the pointer slot of its
-// `ChainHead`, and is only stored in EXEC requests.
+// SAFETY: `ChainCmd` is `repr(C)` and starts with the pointer slot of its
+// `ChainHead`; it fits the command area (`fits` below) and is only stored
+// in EXEC requests.
 unsafe impl Cmd for ExecCmd {
     const OPCODE: u8 = OP_EXEC;
 }
 
-kernel::static_assert!(core::mem::size_of::<CloneCmd>() <= bindings::IO_SPAWN_CMD_SIZE as usize);
-kernel::static_assert!(core::mem::size_of::<ExecCmd>() <= bindings::IO_SPAWN_CMD_SIZE as usize);
+kernel::static_assert!(fits::<CloneCmd>());
+kernel::static_assert!(fits::<ExecCmd>());
 
 /// Flags on the CLONE request itself, as io_uring set them from the SQE.
 pub(crate) fn check_clone_flags(flags: ReqFlags) -> Result {
@@ -108,9 +110,34 @@ pub(crate) fn clone_issue(req: &ReqRef<'_>) -> Result<i32> {
     if chain.is_empty() {
         return Err(EINVAL);
     }
+    // The seccomp filters and the system call numbers they are written
+    // for are those of a native task.
+    if in_compat_syscall() {
+        return Err(eopnotsupp());
+    }
+    check_seccomp()?;
     let chain = chain.vet()?;
     let track = Track::new(req)?;
     start(chain, &opts, attr, track, &RealSpawner)
+}
+
+/// The CLONE is held to the submitter's seccomp filters as the process
+/// creation it stands for: allowed if vfork(2) or posix_spawn()'s clone(2)
+/// would be. A refusal is the filter's errno; a kill, or an action that
+/// needs a system call to act on, is `-EPERM` (no task is killed here).
+fn check_seccomp() -> Result {
+    // SAFETY: FFI calls that only run the current task's filters.
+    let ask = |clone| verdict_of(unsafe { bindings::io_spawn_seccomp_clone_verdict(clone) });
+    match laxer(ask(true), ask(false)) {
+        Verdict::Allow => Ok(()),
+        Verdict::Fail(e) => Err(Error::from_errno(e)),
+        Verdict::Kill => Err(EPERM),
+    }
+}
+
+fn in_compat_syscall() -> bool {
+    // SAFETY: FFI call that only reads the current task's state.
+    unsafe { bindings::io_spawn_in_compat_syscall() }
 }
 
 /// What the child takes with it. `T` is what lets io_uring cancel the chain

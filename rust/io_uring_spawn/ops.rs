@@ -13,7 +13,7 @@
 use core::ffi::c_int;
 use kernel::{bindings, prelude::*};
 
-use crate::req::{ChainCmd, Cmd, ReqFlags, ReqRef, OP_CHDIR, OP_CLOSE_RANGE, OP_DUP};
+use crate::req::{fits, ChainCmd, Cmd, ReqFlags, ReqRef, OP_CHDIR, OP_CLOSE_RANGE, OP_DUP};
 use crate::sqe::{self, ChdirArgs, CloseRangeArgs, DupArgs, SqeFields};
 
 /// A DUP's data between prep and issue.
@@ -23,27 +23,26 @@ pub(crate) type ChdirCmd = ChainCmd<ChdirArgs>;
 /// A CLOSE_RANGE's data between prep and issue.
 pub(crate) type CloseRangeCmd = ChainCmd<CloseRangeArgs>;
 
-// SAFETY: `repr(C)`, 16 + 12 bytes, starts with the pointer slot of its
-// `ChainHead`, and is only stored in DUP requests.
+// SAFETY: `ChainCmd` is `repr(C)` and starts with the pointer slot of its
+// `ChainHead`; it fits the command area (`fits` below) and is only stored
+// in DUP requests.
 unsafe impl Cmd for DupCmd {
     const OPCODE: u8 = OP_DUP;
 }
 
-// SAFETY: `repr(C)`, 16 + 16 bytes, as above, only in CHDIR requests.
+// SAFETY: as above, only in CHDIR requests.
 unsafe impl Cmd for ChdirCmd {
     const OPCODE: u8 = OP_CHDIR;
 }
 
-// SAFETY: `repr(C)`, 16 + 12 bytes, as above, only in CLOSE_RANGE requests.
+// SAFETY: as above, only in CLOSE_RANGE requests.
 unsafe impl Cmd for CloseRangeCmd {
     const OPCODE: u8 = OP_CLOSE_RANGE;
 }
 
-kernel::static_assert!(core::mem::size_of::<DupCmd>() <= bindings::IO_SPAWN_CMD_SIZE as usize);
-kernel::static_assert!(core::mem::size_of::<ChdirCmd>() <= bindings::IO_SPAWN_CMD_SIZE as usize);
-kernel::static_assert!(
-    core::mem::size_of::<CloseRangeCmd>() <= bindings::IO_SPAWN_CMD_SIZE as usize
-);
+kernel::static_assert!(fits::<DupCmd>());
+kernel::static_assert!(fits::<ChdirCmd>());
+kernel::static_assert!(fits::<CloseRangeCmd>());
 
 /// Request flags none of these opcodes take: their fds are the child's,
 /// not fixed files, and a personality would run a step with other creds.

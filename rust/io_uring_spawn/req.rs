@@ -105,11 +105,18 @@ impl ReqFlags {
     }
 }
 
+/// Whether `T` may live in a request's command area (`struct io_cmd_data`):
+/// no larger than it, and no more aligned than the pointer it starts with.
+pub(crate) const fn fits<T>() -> bool {
+    core::mem::size_of::<T>() <= bindings::IO_SPAWN_CMD_SIZE as usize
+        && core::mem::align_of::<T>() <= core::mem::align_of::<*mut c_void>()
+}
+
 /// Per-opcode data kept in a request between ->prep() and ->issue().
 ///
 /// # Safety
 ///
-/// Implementors are `#[repr(C)]`, fit in `IO_SPAWN_CMD_SIZE` bytes, begin
+/// Implementors are `#[repr(C)]`, satisfy [`fits`], begin
 /// with a pointer-sized field (it aliases `req->file`, which io_uring sets to
 /// NULL for opcodes without a file and never changes for these), and are
 /// only ever stored in requests of their own opcode.

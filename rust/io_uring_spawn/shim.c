@@ -519,6 +519,29 @@ int io_spawn_resetids(void)
 }
 
 /*
+ * What the submitter's seccomp filters say of the process creation a CLONE
+ * stands for: vfork(2), or with @clone the clone(2) that posix_spawn()
+ * makes (CLONE_VM | CLONE_VFORK, SIGCHLD).
+ */
+u32 io_spawn_seccomp_clone_verdict(bool clone)
+{
+	struct seccomp_data sd = {
+		.nr = clone ? __NR_clone : __NR_vfork,
+		.arch = syscall_get_arch(current),
+	};
+
+	if (clone)
+		sd.args[0] = CLONE_VM | CLONE_VFORK | SIGCHLD;
+	return seccomp_verdict(&sd);
+}
+
+/* Whether the submitter's current system call is a 32-bit one. */
+bool io_spawn_in_compat_syscall(void)
+{
+	return in_compat_syscall();
+}
+
+/*
  * What the child's seccomp filters say of an exec with these arguments,
  * seen as execve(2) or, with @at, as execveat(2).
  */

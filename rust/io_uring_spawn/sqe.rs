@@ -154,10 +154,12 @@ pub(crate) fn parse_clone_args(buf: &[u8; CLONE_ARGS_SIZE], len: usize) -> Resul
     if exit_signal & !CSIGNAL != 0 || exit_signal > NSIG {
         return Err(EINVAL);
     }
+    // As clone3: the pidfd address counts only with CLONE_PIDFD.
     let want_pidfd = flags & bindings::CLONE_PIDFD as u64 != 0;
-    if want_pidfd != (pidfd != 0) {
+    if want_pidfd && pidfd == 0 {
         return Err(EINVAL);
     }
+    let pidfd = if want_pidfd { pidfd } else { 0 };
     let into_cgroup = flags & bindings::CLONE_INTO_CGROUP != 0;
     if into_cgroup && (cgroup > i32::MAX as u64 || len < CLONE_ARGS_SIZE) {
         return Err(EINVAL);

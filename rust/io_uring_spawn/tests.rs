@@ -10,7 +10,7 @@
 use core::cell::{Cell, RefCell};
 use kernel::{bindings, prelude::*};
 
-use crate::chain::{refusal, stricter, verdict_of, Chain, ChainReq, Outcome, Verdict};
+use crate::chain::{laxer, refusal, stricter, verdict_of, Chain, ChainReq, Outcome, Verdict};
 use crate::child::{apply_attr, check_clone_flags, start, AttrOps, Spawn, Spawner};
 use crate::req::{
     ReqFlags, CHAIN_ONLY, EBADF, ECANCELED, EOPNOTSUPP, OP_CHDIR, OP_CLOSE_RANGE, OP_DUP, OP_EXEC,
@@ -479,12 +479,15 @@ extern "C" fn io_spawn_test_clone_args(_t: *mut bindings::kunit) {
     let o = sqe::parse_clone_args(&args(&[(0, cgroup), (80, 5)]), 88);
     check!(matches!(o, Ok(o) if o.cgroup == 5));
 
-    let einval: [&[(usize, u64)]; 12] = [
+    // A pidfd address without CLONE_PIDFD is ignored, as by clone3.
+    let o = sqe::parse_clone_args(&args(&[(8, 0x7000)]), 64);
+    check!(matches!(o, Ok(o) if o.flags == 0 && o.pidfd == 0));
+
+    let einval: [&[(usize, u64)]; 11] = [
         &[(0, bindings::CLONE_VM as u64)],
         &[(0, bindings::CLONE_THREAD as u64)],
         &[(0, bindings::CLONE_VFORK as u64)],
         &[(0, pidfd)],   // no pidfd address
-        &[(8, 0x7000)],  // pidfd address without CLONE_PIDFD
         &[(16, 1)],      // child_tid
         &[(24, 1)],      // parent_tid
         &[(32, 65)],     // exit_signal past _NSIG
@@ -759,6 +762,9 @@ extern "C" fn io_spawn_test_seccomp_verdict(_t: *mut bindings::kunit) {
     check!(stricter(Verdict::Allow, Verdict::Fail(EACCES)) == Verdict::Fail(EACCES));
     check!(stricter(Verdict::Fail(EACCES), Verdict::Kill) == Verdict::Kill);
     check!(stricter(Verdict::Allow, Verdict::Allow) == Verdict::Allow);
+    check!(laxer(Verdict::Kill, Verdict::Allow) == Verdict::Allow);
+    check!(laxer(Verdict::Kill, Verdict::Fail(EACCES)) == Verdict::Fail(EACCES));
+    check!(laxer(Verdict::Kill, Verdict::Kill) == Verdict::Kill);
 }
 
 #[no_mangle]

@@ -38,7 +38,8 @@ static int install_filter(int nr, __u32 action)
  * spawn_child. Returns the EXEC's result, or 1000 + a step number if the
  * CLONE failed or the completions did not come.
  */
-static int forked_spawn(SPAWN_DATA *self, struct child_args *a)
+static int forked_spawn(SPAWN_DATA *self, struct child_args *a,
+			int *clone_res)
 {
 	struct io_uring_sqe *sqe;
 	struct spawn_cqe cqes[2];
@@ -57,6 +58,8 @@ static int forked_spawn(SPAWN_DATA *self, struct child_args *a)
 	if (ring_submit(&r) != 2 || ring_wait_cqes(&r, cqes, 2, WAIT_MS) != 2)
 		return 1001;
 	for (i = 0; i < 2; i++) {
+		if (cqes[i].user_data == 1 && clone_res)
+			*clone_res = cqes[i].res;
 		if (cqes[i].user_data == 1 && cqes[i].res <= 0)
 			return 1002;
 		if (cqes[i].user_data == 2)
@@ -87,7 +90,7 @@ TEST_F(spawn, seccomp_exec_errno)
 
 			if (install_filter(nrs[i], SECCOMP_RET_ERRNO | ENOTUNIQ))
 				_exit(10);
-			if (forked_spawn(self, &a) != -ENOTUNIQ)
+			if (forked_spawn(self, &a, NULL) != -ENOTUNIQ)
 				_exit(14);
 			if (waitpid(-1, &st, 0) < 0 || !WIFEXITED(st) ||
 			    WEXITSTATUS(st) != 127)
@@ -114,7 +117,7 @@ TEST_F(spawn, seccomp_exec_kill)
 
 		if (install_filter(__NR_execveat, SECCOMP_RET_KILL_PROCESS))
 			_exit(10);
-		if (forked_spawn(self, &a) != -EPERM)
+		if (forked_spawn(self, &a, NULL) != -EPERM)
 			_exit(13);
 		if (waitpid(-1, &st, 0) < 0 || !WIFSIGNALED(st) ||
 		    WTERMSIG(st) != SIGSYS)
@@ -123,6 +126,51 @@ TEST_F(spawn, seccomp_exec_kill)
 	}
 	status = reap_status(_metadata, pid);
 	assert_exit(_metadata, status, 0);
+}
+
+/*
+ * The CLONE is held to our filters as the process creation it stands for:
+ * refused, with the filter's errno, when neither vfork(2) nor the clone(2)
+ * of posix_spawn() is allowed; allowed when one of them is.
+ */
+TEST_F(spawn, seccomp_clone)
+{
+	struct child_args a;
+	unsigned int i;
+	int status;
+
+	child_argv(self, &a, -1, "exit:0");
+	for (i = 0; i < 2; i++) {
+		pid_t pid = fork();
+
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			int st = 0, clone_res = 0, ret;
+
+			if (install_filter(__NR_vfork, SECCOMP_RET_ERRNO | ENOTUNIQ))
+				_exit(10);
+			if (i == 1 &&
+			    install_filter(__NR_clone, SECCOMP_RET_ERRNO | ENOTUNIQ))
+				_exit(11);
+			ret = forked_spawn(self, &a, &clone_res);
+			if (i == 1) {
+				/* Refused: no child, nothing ran. */
+				if (clone_res != -ENOTUNIQ)
+					_exit(12);
+				if (waitpid(-1, &st, WNOHANG) != -1 || errno != ECHILD)
+					_exit(13);
+				_exit(0);
+			}
+			if (ret != 0 || clone_res <= 0)
+				_exit(14);
+			if (waitpid(clone_res, &st, 0) != clone_res ||
+			    !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				_exit(15);
+			_exit(0);
+		}
+		status = reap_status(_metadata, pid);
+		assert_exit(_metadata, status, 0);
+	}
 }
 
 /* Copy @from to a new file @to with @mode (set after writing). */

@@ -126,6 +126,25 @@ TEST_F(spawn, clone_pidfd)
 	ASSERT_FALSE(spawn_has_children());
 }
 
+/* As with clone3, clone_args.pidfd counts only with CLONE_PIDFD. */
+TEST_F(spawn, clone_pidfd_without_flag)
+{
+	int pidfd = -7, status;
+	struct clone_args ca = { .pidfd = (__u64)(uintptr_t)&pidfd,
+				 .exit_signal = SIGCHLD };
+	struct child_args a;
+	struct chain c;
+
+	child_argv(self, &a, -1, "exit:0");
+	add_spawn(_metadata, &self->ring, &ca, sizeof(ca), &a);
+	submit_and_wait(_metadata, &self->ring, 2, &c);
+	ASSERT_GT(c.res[1], 0) TH_LOG("CLONE: %s", strerror(-c.res[1]));
+	ASSERT_EQ(0, c.res[2]);
+	ASSERT_EQ(-7, pidfd) TH_LOG("a pidfd was written without CLONE_PIDFD");
+	status = reap_status(_metadata, c.res[1]);
+	assert_exit(_metadata, status, 0);
+}
+
 /*
  * clone_args.exit_signal is the signal a child that dies before its exec
  * sends (here: its EXEC fails, so it exits 127). A successful exec resets

@@ -104,6 +104,8 @@ int io_spawn_setpgid(pid_t pgid);
 int io_spawn_resetids(void);
 u32 io_spawn_seccomp_verdict(bool at, int dfd, u64 filename, u64 argv,
 			     u64 envp, int flags);
+u32 io_spawn_seccomp_clone_verdict(bool clone);
+bool io_spawn_in_compat_syscall(void);
 
 #ifdef CONFIG_IO_URING_SPAWN
 bool io_spawn_cancel(struct io_ring_ctx *ctx, struct task_struct *task,
