@@ -7,12 +7,14 @@
  * so this file puts each one the Rust side needs behind a plain function. It
  * holds no policy: every decision is made on the Rust side.
  */
+#include <linux/compat.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs_struct.h>
 #include <linux/io_uring_types.h>
 #include <linux/io_uring/spawn.h>
 #include <linux/namei.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -192,6 +194,7 @@ struct io_spawn_track {
 	struct io_ring_ctx	*ctx;
 	struct task_struct	*submitter;
 	struct task_struct	*child;
+	struct mm_struct	*mm;		/* the child's until it execs */
 	bool			cancelled;
 	struct io_kiocb		*parked;
 	struct wait_queue_entry	wait;
@@ -211,6 +214,8 @@ struct io_spawn_track *io_spawn_track_new(struct io_kiocb *req)
 	t->ctx = req->ctx;
 	percpu_ref_get(&t->ctx->refs);
 	t->submitter = get_task_struct(current);
+	t->mm = current->mm;
+	mmgrab(t->mm);
 	spin_lock(&io_spawn_tracks_lock);
 	list_add_tail(&t->node, &io_spawn_tracks);
 	spin_unlock(&io_spawn_tracks_lock);
@@ -236,6 +241,7 @@ void io_spawn_track_free(struct io_spawn_track *t)
 	if (t->child)
 		put_task_struct(t->child);
 	put_task_struct(t->submitter);
+	mmdrop(t->mm);
 	percpu_ref_put(&t->ctx->refs);
 	kfree(t);
 }
@@ -274,6 +280,21 @@ static int io_spawn_orphan_wake(struct wait_queue_entry *wait,
 }
 
 /*
+ * Whether the child has replaced its image: exec_mmap() switched its mm,
+ * before the EXEC's completion is posted. Such a child is a program the
+ * parent may already know it started: no cancellation kills it.
+ */
+static bool io_spawn_child_execd(struct io_spawn_track *t)
+{
+	bool execd;
+
+	task_lock(t->child);
+	execd = t->child->mm != t->mm;
+	task_unlock(t->child);
+	return execd;
+}
+
+/*
  * io_uring is cancelling @task's requests on @ctx (every task's, for a
  * NULL @task): kill the children running chains from there. Only a full
  * cancellation (ring teardown, exec) does so, as it is the only one that
@@ -293,7 +314,7 @@ bool io_spawn_cancel(struct io_ring_ctx *ctx, struct task_struct *task,
 		    t->cancelled)
 			continue;
 		t->cancelled = true;
-		if (t->child)
+		if (t->child && !io_spawn_child_execd(t))
 			send_sig(SIGKILL, t->child, 1);
 	}
 	spin_unlock(&io_spawn_tracks_lock);
