@@ -27,7 +27,6 @@
 #include "../io_uring.h"
 #include "../openclose.h"
 #include "../refs.h"
-#include "../../kernel/uid16.h"
 
 static_assert(sizeof(struct io_cmd_data) == IO_SPAWN_CMD_SIZE);
 
