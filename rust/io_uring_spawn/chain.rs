@@ -40,6 +40,9 @@ pub(crate) trait ChainReq: Sized {
     fn run(self) -> i32;
     /// Completes the request with `res` without issuing it.
     fn cancel(self, res: i32);
+    /// Completes the request with `-ECANCELED` without issuing it and
+    /// without a CQE.
+    fn cancel_without_cqe(self);
 }
 
 /// Opcodes that may run in a spawn chain: they act on the current task's
@@ -134,11 +137,17 @@ pub(crate) fn stricter(a: Verdict, b: Verdict) -> Verdict {
 /// The requests linked after a CLONE, in order.
 pub(crate) struct Chain<R: ChainReq> {
     head: Option<R>,
+    /// The chain was broken by a failed `IOSQE_CQE_SKIP_SUCCESS` request:
+    /// as io_uring does for a link, the requests it cancels post no CQE.
+    skip_cqes: bool,
 }
 
 impl<R: ChainReq> Chain<R> {
     pub(crate) fn new(head: Option<R>) -> Self {
-        Chain { head }
+        Chain {
+            head,
+            skip_cqes: false,
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -224,6 +233,7 @@ impl<R: ChainReq> Chain<R> {
             let returns_fd = req.returns_fd();
             let exec = op == OP_EXEC;
             let hard = req.flags().has(ReqFlags::HARDLINK);
+            let skip = req.flags().has(ReqFlags::CQE_SKIP);
             if op == OP_DUP {
                 req.set_prev_fd(prev_fd);
             }
@@ -249,6 +259,8 @@ impl<R: ChainReq> Chain<R> {
                     return Outcome::Execd;
                 }
             } else if !hard {
+                // `self` drops: the rest is cancelled.
+                self.skip_cqes = skip;
                 return Outcome::Failed;
             }
         }
@@ -271,7 +283,11 @@ impl<R: ChainReq> Chain<R> {
 impl<R: ChainReq> Drop for Chain<R> {
     fn drop(&mut self) {
         while let Some(req) = self.pop() {
-            req.cancel(ECANCELED);
+            if self.skip_cqes {
+                req.cancel_without_cqe();
+            } else {
+                req.cancel(ECANCELED);
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ static struct kunit_case io_spawn_cases[] = {
 	KUNIT_CASE(io_spawn_test_vet_refuses_flags),
 	KUNIT_CASE(io_spawn_test_run_exec_cancels_rest),
 	KUNIT_CASE(io_spawn_test_run_soft_failure_stops),
+	KUNIT_CASE(io_spawn_test_run_skip_success_failure),
 	KUNIT_CASE(io_spawn_test_run_hardlink_path_search),
 	KUNIT_CASE(io_spawn_test_run_without_exec_fails),
 	KUNIT_CASE(io_spawn_test_run_stops_on_fatal_signal),

@@ -14,6 +14,7 @@ void io_spawn_test_vet_refuses_opcode(struct kunit *test);
 void io_spawn_test_vet_refuses_flags(struct kunit *test);
 void io_spawn_test_run_exec_cancels_rest(struct kunit *test);
 void io_spawn_test_run_soft_failure_stops(struct kunit *test);
+void io_spawn_test_run_skip_success_failure(struct kunit *test);
 void io_spawn_test_run_hardlink_path_search(struct kunit *test);
 void io_spawn_test_run_without_exec_fails(struct kunit *test);
 void io_spawn_test_run_stops_on_fatal_signal(struct kunit *test);

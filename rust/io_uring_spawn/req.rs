@@ -378,7 +378,13 @@ impl ChainReq for Req {
         let raw = self.into_raw();
         // SAFETY: we owned the request and it never ran; the shim completes
         // it with `res`.
-        unsafe { bindings::io_spawn_req_cancel(raw, res) }
+        unsafe { bindings::io_spawn_req_cancel(raw, res, false) }
+    }
+
+    fn cancel_without_cqe(self) {
+        let raw = self.into_raw();
+        // SAFETY: as in `cancel`.
+        unsafe { bindings::io_spawn_req_cancel(raw, ECANCELED, true) }
     }
 }
 
@@ -386,7 +392,7 @@ impl Drop for Req {
     fn drop(&mut self) {
         // Only reached when neither `run` nor `cancel` consumed the request.
         // SAFETY: we own the request and it never ran.
-        unsafe { bindings::io_spawn_req_cancel(self.raw(), ECANCELED) }
+        unsafe { bindings::io_spawn_req_cancel(self.raw(), ECANCELED, false) }
     }
 }
 

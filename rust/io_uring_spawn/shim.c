@@ -171,10 +171,26 @@ int io_spawn_req_run(struct io_kiocb *req)
 	return res;
 }
 
-/* Complete a request of a chain that will never run. */
-void io_spawn_req_cancel(struct io_kiocb *req, int res)
+/*
+ * Complete a request of a chain that will never run, with @res. With
+ * @quiet its CQE is skipped: io_uring's links skip the CQEs of the requests
+ * a failed IOSQE_CQE_SKIP_SUCCESS request cancels (REQ_F_SKIP_LINK_CQES).
+ * In the submitter (the CLONE's issue) the completion goes through its
+ * task_work, as the failed links of an issue do; in the child it is posted
+ * the way the child's other completions are, so they stay in chain order.
+ */
+void io_spawn_req_cancel(struct io_kiocb *req, int res, bool quiet)
 {
-	io_req_task_queue_fail(req, res);
+	req_set_fail(req);
+	if (quiet)
+		req->flags |= REQ_F_CQE_SKIP;
+	io_req_set_res(req, res, 0);
+	if (req->task == current) {
+		req->io_task_work.func = io_req_task_complete;
+		io_req_task_work_add(req);
+	} else {
+		io_req_complete_out_of_line(req);
+	}
 }
 
 /*
@@ -252,7 +268,7 @@ static void io_spawn_cancel_chain(struct io_kiocb *req)
 		struct io_kiocb *next = req->link;
 
 		req->link = NULL;
-		io_spawn_req_cancel(req, -ECANCELED);
+		io_spawn_req_cancel(req, -ECANCELED, false);
 		req = next;
 	}
 }
@@ -319,6 +335,29 @@ bool io_spawn_cancel(struct io_ring_ctx *ctx, struct task_struct *task,
 	spin_unlock(&io_spawn_tracks_lock);
 	/* The children's completions are waited for like any other. */
 	return false;
+}
+
+/*
+ * Whether the current task is a child running its chain: its completions
+ * are out of line, as io-wq's are, for an IORING_REGISTER_EVENTFD_ASYNC
+ * eventfd. Only asked by io_eventfd_signal() for such an eventfd.
+ */
+bool io_spawn_current_runs_chain(void)
+{
+	struct io_spawn_track *t;
+	bool found = false;
+
+	if (!in_task() || (current->flags & (PF_KTHREAD | PF_IO_WORKER)))
+		return false;
+	spin_lock(&io_spawn_tracks_lock);
+	list_for_each_entry(t, &io_spawn_tracks, node) {
+		if (t->child == current) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&io_spawn_tracks_lock);
+	return found;
 }
 
 /*

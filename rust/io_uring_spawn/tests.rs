@@ -41,6 +41,8 @@ struct Step(u8, u32, i32);
 enum Ev {
     Ran(usize),
     Cancelled(usize, i32),
+    /// Cancelled without a CQE.
+    Skipped(usize),
     /// A DUP was told the fd the request before it returned.
     PrevFd(usize, i32),
 }
@@ -75,7 +77,9 @@ impl Log {
         ends == n
             && (0..n).all(|i| {
                 ev.iter()
-                    .filter(|e| matches!(e, Ev::Ran(j) | Ev::Cancelled(j, _) if *j == i))
+                    .filter(|e| {
+                        matches!(e, Ev::Ran(j) | Ev::Cancelled(j, _) | Ev::Skipped(j) if *j == i)
+                    })
                     .count()
                     == 1
             })
@@ -169,10 +173,15 @@ impl ChainReq for FakeReq<'_> {
     fn cancel(self, res: i32) {
         self.log.push(Ev::Cancelled(self.id, res));
     }
+
+    fn cancel_without_cqe(self) {
+        self.log.push(Ev::Skipped(self.id));
+    }
 }
 
 const LINK: u32 = ReqFlags::LINK;
 const HARD: u32 = ReqFlags::HARDLINK;
+const SKIP: u32 = ReqFlags::CQE_SKIP;
 /// Fake-only flags: what the seccomp filters say of this EXEC.
 const SECCOMP_KILL: u32 = 1 << 20;
 const SECCOMP_EACCES: u32 = 1 << 21;
@@ -261,6 +270,38 @@ extern "C" fn io_spawn_test_run_soft_failure_stops(_t: *mut bindings::kunit) {
         Step(NOP, LINK, 0),
         Step(OP_EXEC, 0, 0),
     ];
+    check!(chain(&steps, &log).run(&never) == Outcome::Failed);
+    check!(log.is(&[
+        Ev::Ran(0),
+        Ev::Cancelled(1, ECANCELED),
+        Ev::Cancelled(2, ECANCELED)
+    ]));
+}
+
+#[no_mangle]
+extern "C" fn io_spawn_test_run_skip_success_failure(_t: *mut bindings::kunit) {
+    // As io_uring's links: a failed IOSQE_CQE_SKIP_SUCCESS request posts
+    // its CQE, and the requests its failure cancels post none.
+    let log = Log::new();
+    let steps = [
+        Step(NOP, LINK | SKIP, 0),
+        Step(OPENAT, LINK | SKIP, ENOENT),
+        Step(NOP, LINK, 0),
+        Step(OP_EXEC, 0, 0),
+    ];
+    check!(chain(&steps, &log).run(&never) == Outcome::Failed);
+    check!(log.is(&[Ev::Ran(0), Ev::Ran(1), Ev::Skipped(2), Ev::Skipped(3)]));
+    check!(log.each_once(4));
+
+    // Hard-linked, it does not break the chain.
+    let log = Log::new();
+    let steps = [Step(OP_EXEC, HARD | SKIP, ENOENT), Step(OP_EXEC, 0, 0)];
+    check!(chain(&steps, &log).run(&never) == Outcome::Execd);
+    check!(log.is(&[Ev::Ran(0), Ev::Ran(1)]));
+
+    // A failure without the flag cancels the rest with CQEs, flag or not.
+    let log = Log::new();
+    let steps = [Step(OPENAT, LINK, ENOENT), Step(NOP, LINK | SKIP, 0), Step(OP_EXEC, 0, 0)];
     check!(chain(&steps, &log).run(&never) == Outcome::Failed);
     check!(log.is(&[
         Ev::Ran(0),

@@ -129,6 +129,117 @@ TEST_F(spawn, seccomp_exec_kill)
 }
 
 /*
+ * A filter: execveat(2) with dirfd @dfd fails with @err. The EXEC is held
+ * to execve(2) and execveat(2) alike, so this refuses the EXECs whose dfd
+ * is @dfd and no other.
+ */
+static int install_dfd_filter(int dfd, int err)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execveat, 0, 3),
+		/* The low word of args[0] (x86 is little-endian). */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, dfd, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | err),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/*
+ * A chain's CQEs come in chain order even when a step completes without
+ * being issued: a seccomp-refused EXEC's CQE is posted by the child as
+ * the others are, not left to the submitter's task_work. The submitter
+ * (a helper) is stopped while its child runs the chain, so it runs no
+ * task_work until we have read every CQE.
+ */
+TEST_F(spawn, seccomp_refused_exec_in_order)
+{
+	struct spawn_cqe cqes[4];
+	char fifo[PATH_MAX];
+	struct child_args a;
+	int i, n, dfd, wfd, status;
+	__u64 last = 0;
+	pid_t helper;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", self->tmpdir);
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+	child_argv(self, &a, -1, "exit:0");
+	dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_GE(dfd, 0);
+	helper = fork();
+	ASSERT_GE(helper, 0);
+	if (helper == 0) {
+		struct io_uring_sqe *sqe[4];
+		int st = 0;
+
+		if (install_dfd_filter(dfd, EACCES))
+			_exit(10);
+		for (i = 0; i < 4; i++) {
+			sqe[i] = ring_get_sqe(&self->ring);
+			if (!sqe[i])
+				_exit(11);
+		}
+		prep_clone(sqe[0], NULL, 0);
+		sqe[0]->flags = IOSQE_IO_LINK;
+		/* Held until we are stopped. */
+		prep_openat(sqe[1], AT_FDCWD, fifo, O_RDONLY, 0);
+		sqe[1]->flags = IOSQE_IO_LINK;
+		/* Refused by the filter; the absolute path ignores the dfd. */
+		prep_exec(sqe[2], dfd, self->child, a.argv, test_envp, 0);
+		sqe[2]->flags = IOSQE_IO_HARDLINK;
+		prep_exec(sqe[3], AT_FDCWD, self->child, a.argv, test_envp, 0);
+		for (i = 0; i < 4; i++)
+			sqe[i]->user_data = i + 1;
+		if (ring_submit(&self->ring) != 4)
+			_exit(12);
+		raise(SIGSTOP);
+		if (waitpid(-1, &st, 0) < 0 || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			_exit(13);
+		_exit(0);
+	}
+	ASSERT_EQ(helper, waitpid(helper, &status, WUNTRACED));
+	ASSERT_TRUE(WIFSTOPPED(status)) TH_LOG("helper %s",
+					       describe_status(status));
+	wfd = open(fifo, O_WRONLY | O_CLOEXEC);
+	ASSERT_GE(wfd, 0);
+	n = ring_wait_cqes(&self->ring, cqes, 4, WAIT_MS);
+	kill(helper, SIGCONT);
+	ASSERT_EQ(4, n) TH_LOG("%d of 4 CQEs while the submitter is stopped",
+			       n);
+	for (i = 0; i < 4; i++) {
+		__u64 ud = cqes[i].user_data;
+
+		if (ud == 1) {
+			ASSERT_GT(cqes[i].res, 0);
+			continue;
+		}
+		ASSERT_GT(ud, last) TH_LOG("CQE %llu after %llu",
+					   (unsigned long long)ud,
+					   (unsigned long long)last);
+		last = ud;
+		if (ud == 2)
+			ASSERT_GE(cqes[i].res, 0);
+		if (ud == 3)
+			ASSERT_EQ(-EACCES, cqes[i].res);
+		if (ud == 4)
+			ASSERT_EQ(0, cqes[i].res);
+	}
+	close(wfd);
+	close(dfd);
+	status = reap_status(_metadata, helper);
+	assert_exit(_metadata, status, 0);
+}
+
+/*
  * The CLONE is held to our filters as the process creation it stands for:
  * refused, with the filter's errno, when neither vfork(2) nor the clone(2)
  * of posix_spawn() is allowed; allowed when one of them is.

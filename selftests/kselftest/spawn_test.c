@@ -4,6 +4,8 @@
  * the child and what it inherits, exec and its errors, what a chain may
  * hold and how it ends, teardown while a chain runs. See spawn_test.h.
  */
+#include <sys/eventfd.h>
+
 #include "spawn_test.h"
 
 /* Discovery: the feature bit and the probe agree. */
@@ -1224,6 +1226,99 @@ TEST_F(spawn, chain_openat_fails)
 	ASSERT_EQ(-ECANCELED, c.res[3]);
 	status = reap_status(_metadata, c.res[1]);
 	assert_exit(_metadata, status, 127);
+}
+
+/*
+ * IOSQE_CQE_SKIP_SUCCESS in a chain, as in any io_uring link: a step that
+ * succeeds posts no CQE, one that fails posts its own, and the steps its
+ * failure cancels post none.
+ */
+TEST_F(spawn, chain_cqe_skip)
+{
+	struct spawn_cqe cqes[MAX_CQES];
+	char path[PATH_MAX];
+	struct child_args a;
+	int status, got;
+
+	snprintf(path, sizeof(path), "%s/missing", self->tmpdir);
+	child_argv(self, &a, -1, "exit:99");
+	prep_clone(add_sqe(_metadata, &self->ring, 1, IOSQE_IO_LINK), NULL, 0);
+	prep_nop(add_sqe(_metadata, &self->ring, 2,
+			 IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS));
+	prep_openat(add_sqe(_metadata, &self->ring, 3,
+			    IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS),
+		    AT_FDCWD, path, O_RDONLY, 0);
+	prep_nop(add_sqe(_metadata, &self->ring, 4, IOSQE_IO_LINK));
+	prep_exec(add_sqe(_metadata, &self->ring, 5, 0), AT_FDCWD,
+		  self->child, a.argv, test_envp, 0);
+	ASSERT_EQ(5, ring_submit(&self->ring));
+	ASSERT_EQ(2, ring_wait_cqes(&self->ring, cqes, 2, WAIT_MS));
+	/* The CLONE's CQE may come before or after its child's. */
+	if (cqes[0].user_data != 1) {
+		struct spawn_cqe t = cqes[0];
+
+		cqes[0] = cqes[1];
+		cqes[1] = t;
+	}
+	ASSERT_EQ(1ULL, cqes[0].user_data);
+	ASSERT_GT(cqes[0].res, 0);
+	ASSERT_EQ(3ULL, cqes[1].user_data);
+	ASSERT_EQ(-ENOENT, cqes[1].res);
+	status = reap_status(_metadata, cqes[0].res);
+	assert_exit(_metadata, status, 127);
+	/* Every CQE of a chain is queued before its child exits. */
+	got = ring_wait_cqes(&self->ring, cqes, MAX_CQES, 200);
+	ASSERT_EQ(0, got) TH_LOG("CQE for user_data %llu, res %d",
+				 (unsigned long long)cqes[0].user_data,
+				 cqes[0].res);
+}
+
+/*
+ * The chain's completions are asynchronous, as io-wq's: an eventfd
+ * registered with IORING_REGISTER_EVENTFD_ASYNC is signalled for them,
+ * and not for a request completed inline at submission.
+ */
+TEST_F(spawn, eventfd_async)
+{
+	struct spawn_cqe cqe;
+	char rep[REPORT_MAX];
+	struct child_args a;
+	struct pollfd pfd;
+	struct chain c;
+	__u64 count;
+	int efd, rp[2];
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_GE(efd, 0);
+	ASSERT_EQ(0, sys_io_uring_register(self->ring.fd,
+					   IORING_REGISTER_EVENTFD_ASYNC,
+					   &efd, 1)) TH_LOG("%s", strerror(errno));
+
+	prep_nop(add_sqe(_metadata, &self->ring, 9, 0));
+	ASSERT_EQ(1, ring_submit(&self->ring));
+	ASSERT_EQ(1, ring_wait_cqes(&self->ring, &cqe, 1, WAIT_MS));
+	ASSERT_EQ(-1, read(efd, &count, sizeof(count)));
+	ASSERT_EQ(EAGAIN, errno) TH_LOG("an inline NOP signalled it");
+
+	ASSERT_EQ(0, report_pipe(rp));
+	child_argv(self, &a, rp[1], "exit:0");
+	prep_clone(add_sqe(_metadata, &self->ring, 1, IOSQE_IO_LINK), NULL, 0);
+	prep_nop(add_sqe(_metadata, &self->ring, 2, IOSQE_IO_LINK));
+	prep_exec(add_sqe(_metadata, &self->ring, 3, 0), AT_FDCWD,
+		  self->child, a.argv, test_envp, 0);
+	submit_and_wait(_metadata, &self->ring, 3, &c);
+	ASSERT_EQ(0, c.res[2]);
+	ASSERT_EQ(0, c.res[3]);
+	collect_report(_metadata, rp, c.res[1], rep, sizeof(rep));
+
+	pfd.fd = efd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, WAIT_MS)) TH_LOG("eventfd not signalled");
+	ASSERT_EQ((ssize_t)sizeof(count), read(efd, &count, sizeof(count)));
+	ASSERT_GE(count, 1ULL);
+	ASSERT_EQ(0, sys_io_uring_register(self->ring.fd,
+					   IORING_UNREGISTER_EVENTFD, NULL, 0));
+	close(efd);
 }
 
 /* A failed step that is hard-linked lets the chain go on. */

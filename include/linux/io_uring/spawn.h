@@ -63,7 +63,7 @@ void io_spawn_req_set_res(struct io_kiocb *req, int res);
 struct io_kiocb *io_spawn_req_detach_link(struct io_kiocb *req);
 struct io_kiocb *io_spawn_req_peek_link(struct io_kiocb *req);
 int io_spawn_req_run(struct io_kiocb *req);
-void io_spawn_req_cancel(struct io_kiocb *req, int res);
+void io_spawn_req_cancel(struct io_kiocb *req, int res, bool quiet);
 
 /* A chain run by its child, for io_uring's cancellation (shim.c). */
 struct io_spawn_track;
@@ -110,9 +110,15 @@ bool io_spawn_in_compat_syscall(void);
 #ifdef CONFIG_IO_URING_SPAWN
 bool io_spawn_cancel(struct io_ring_ctx *ctx, struct task_struct *task,
 		     bool cancel_all);
+bool io_spawn_current_runs_chain(void);
 #else
 static inline bool io_spawn_cancel(struct io_ring_ctx *ctx,
 				   struct task_struct *task, bool cancel_all)
+{
+	return false;
+}
+
+static inline bool io_spawn_current_runs_chain(void)
 {
 	return false;
 }
