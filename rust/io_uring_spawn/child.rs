@@ -14,7 +14,10 @@ use core::ffi::{c_int, c_void};
 use kernel::{bindings, prelude::*};
 
 use crate::chain::{laxer, verdict_of, Chain, ChainReq, Outcome, Verdict};
-use crate::req::{fits, ChainCmd, Cmd, Req, ReqFlags, ReqRef, Track, OP_CLONE, OP_EXEC};
+use crate::req::{
+    fits, on_return_to_user, ChainCmd, Cmd, Kept, Pending, Req, ReqFlags, ReqRef, Track, ECANCELED,
+    OP_CLONE, OP_EXEC,
+};
 use crate::sqe::{self, CloneOpts, ExecArgs, SpawnAttr, SqeFields};
 
 /// A CLONE's data between prep and issue.
@@ -97,7 +100,9 @@ fn eopnotsupp() -> Error {
     Error::from_errno(crate::req::EOPNOTSUPP)
 }
 
-pub(crate) fn clone_issue(req: &ReqRef<'_>) -> Result<i32> {
+/// Issues a CLONE: checks it and its chain, and has the submitter create
+/// the child once its system call is done.
+pub(crate) fn clone_issue(req: &ReqRef<'_>) -> Result<Kept> {
     let CloneCmd { opts, attr, .. } = *req.cmd::<CloneCmd>();
     let chain = Chain::new(req.take_link());
     // Past this point the chain is ours: every return below completes each
@@ -118,7 +123,70 @@ pub(crate) fn clone_issue(req: &ReqRef<'_>) -> Result<i32> {
     check_seccomp()?;
     let chain = chain.vet()?;
     let track = Track::new(req)?;
-    start(chain, &opts, attr, track, &RealSpawner)
+    // copy_process() may sleep for long (the fd table, the cgroup locks of
+    // CLONE_INTO_CGROUP, a pidfd put_user() a userfaultfd stalls): it runs
+    // once the submitting system call is done, not under uring_lock.
+    let (req, kept) = req.keep();
+    let later = CloneLater {
+        req,
+        opts,
+        chain,
+        attr,
+        track,
+    };
+    if let Err((later, err)) = on_return_to_user(later, clone_later) {
+        let CloneLater { req, chain, .. } = later;
+        req.complete(err.to_errno());
+        drop(chain);
+    }
+    Ok(kept)
+}
+
+/// A CLONE between its issue and the creation of its child.
+struct CloneLater {
+    req: Pending,
+    opts: CloneOpts,
+    chain: Chain<Req>,
+    attr: SpawnAttr,
+    track: Track,
+}
+
+/// In the submitter, on its way back to user space: create the child and
+/// complete the CLONE.
+fn clone_later(later: CloneLater, exiting: bool) {
+    let CloneLater {
+        req,
+        opts,
+        chain,
+        attr,
+        track,
+    } = later;
+    if exiting {
+        // The submitter is in do_exit(): its files and fs are gone.
+        req.complete(ECANCELED);
+        return;
+    }
+    let res = match start(chain, &opts, attr, track, &RealSpawner) {
+        Ok(pid) => pid,
+        Err(e) => restart_is_eintr(e.to_errno()),
+    };
+    req.complete(res);
+}
+
+/// A clone interrupted by a signal asks for a restart, which only a system
+/// call can do: the CLONE reports `-EINTR`, as io_uring does for any
+/// request (io_fixup_restart_res()).
+fn restart_is_eintr(err: i32) -> i32 {
+    const RESTARTS: [u32; 4] = [
+        bindings::ERESTARTSYS,
+        bindings::ERESTARTNOINTR,
+        bindings::ERESTARTNOHAND,
+        bindings::ERESTART_RESTARTBLOCK,
+    ];
+    if RESTARTS.iter().any(|&r| err == -(r as i32)) {
+        return EINTR.to_errno();
+    }
+    err
 }
 
 /// The CLONE is held to the submitter's seccomp filters as the process

@@ -260,6 +260,105 @@ unsafe fn chain_head<'a>(req: *mut bindings::io_kiocb) -> Option<&'a mut ChainHe
     Some(unsafe { &mut *bindings::io_spawn_req_cmd(req).cast::<ChainHead>() })
 }
 
+/// A request whose ->issue() returns [`ISSUE_LATER`]: io_uring waits for
+/// us to complete it, exactly once, by [`Pending::complete`] or `Drop`.
+pub(crate) struct Pending(NonNull<bindings::io_kiocb>);
+
+// SAFETY: the request is only completed, which the shim does through
+// io_uring's task_work from whichever task holds it.
+unsafe impl Send for Pending {}
+
+/// ->issue()'s return value for a request that [`ReqRef::keep`] kept.
+pub(crate) const ISSUE_LATER: i32 = bindings::IO_SPAWN_ISSUE_LATER;
+
+/// Proof that a request was kept: its ->issue() must return
+/// [`ISSUE_LATER`].
+pub(crate) struct Kept(());
+
+impl ReqRef<'_> {
+    /// Keeps the request past this ->issue() call, which then returns
+    /// [`ISSUE_LATER`] (as [`Kept`] says) instead of setting a result.
+    pub(crate) fn keep(&self) -> (Pending, Kept) {
+        (Pending(self.ptr), Kept(()))
+    }
+}
+
+impl Pending {
+    /// Completes the request with `res`, from the task that submitted it.
+    pub(crate) fn complete(self, res: i32) {
+        let raw = ManuallyDrop::new(self).0.as_ptr();
+        // SAFETY: the request is live until completed (type invariant) and
+        // this is its only completion.
+        unsafe { bindings::io_spawn_req_complete(raw, res) }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        // SAFETY: as in `complete`; `Drop` runs only if `complete` did not.
+        unsafe { bindings::io_spawn_req_complete(self.0.as_ptr(), ECANCELED) }
+    }
+}
+
+/// `data` and the function to call with it, queued on the current task.
+#[repr(C)]
+struct OnReturn<T> {
+    /// First, so that the task_work's pointer is one to the whole.
+    cb: bindings::callback_head,
+    f: fn(T, bool),
+    data: T,
+}
+
+/// Calls `f(data, exiting)` in the current task on its way back to user
+/// space, once the system call in progress is done, holding no locks;
+/// `exiting` says the task is in `do_exit()` instead, where it must not
+/// create anything. If it cannot be queued, `data` comes back.
+pub(crate) fn on_return_to_user<T: Send>(data: T, f: fn(T, bool)) -> Result<(), (T, Error)> {
+    let b = match KBox::<OnReturn<T>>::new_uninit(GFP_KERNEL) {
+        Ok(b) => b,
+        Err(e) => return Err((data, e.into())),
+    };
+    let b = b.write(OnReturn {
+        cb: bindings::callback_head {
+            next: core::ptr::null_mut(),
+            func: None,
+        },
+        f,
+        data,
+    });
+    let raw = KBox::into_raw(b);
+    // SAFETY: `raw` is a live allocation that only we hold; `cb` is its
+    // first field (`repr(C)`), which `on_return_run` relies on. task_work
+    // hands it back exactly once.
+    let ret = unsafe {
+        bindings::io_spawn_run_on_return(
+            core::ptr::addr_of_mut!((*raw).cb),
+            Some(on_return_run::<T>),
+        )
+    };
+    if ret != 0 {
+        // SAFETY: it was not queued (the task is past its exit's task_work),
+        // so `raw` is still only ours.
+        let b = unsafe { KBox::from_raw(raw) };
+        return Err((KBox::into_inner(b).data, Error::from_errno(ret)));
+    }
+    Ok(())
+}
+
+/// # Safety
+///
+/// `cb` is the `cb` field of an `OnReturn<T>` that `on_return_to_user`
+/// queued, handed back by task_work.
+unsafe extern "C" fn on_return_run<T>(cb: *mut bindings::callback_head) {
+    // SAFETY: per the contract, `cb` starts a `KBox<OnReturn<T>>` that is
+    // ours again; this is its only consumer.
+    let b = unsafe { KBox::from_raw(cb.cast::<OnReturn<T>>()) };
+    let OnReturn { f, data, .. } = KBox::into_inner(b);
+    // SAFETY: FFI call that reads the current task's flags.
+    let exiting = unsafe { bindings::io_spawn_current_exiting() };
+    f(data, exiting);
+}
+
 /// A request of a spawn chain. Ours alone: io_uring waits for us to
 /// complete it, which happens exactly once, by [`ChainReq::run`],
 /// [`ChainReq::cancel`] or, failing both, by `Drop`.

@@ -18,6 +18,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/seccomp.h>
@@ -108,6 +109,38 @@ void io_spawn_req_set_res(struct io_kiocb *req, int res)
 	if (res < 0)
 		req_set_fail(req);
 	io_req_set_res(req, res, 0);
+}
+
+static_assert(IO_SPAWN_ISSUE_LATER == IOU_ISSUE_SKIP_COMPLETE);
+
+/*
+ * Complete @req, whose ->issue() returned IO_SPAWN_ISSUE_LATER, from the
+ * task that submitted it, holding no locks: its completion goes through
+ * io_uring's task_work.
+ */
+void io_spawn_req_complete(struct io_kiocb *req, int res)
+{
+	io_spawn_req_set_res(req, res);
+	req->io_task_work.func = io_req_task_complete;
+	io_req_task_work_add(req);
+}
+
+/*
+ * Run @fn in the current task on its way back to user space, after the
+ * system call in progress (or in its exit, see io_spawn_current_exiting()).
+ * An io_uring_enter() that waits for completions runs it before it sleeps.
+ */
+int io_spawn_run_on_return(struct callback_head *cb,
+			   void (*fn)(struct callback_head *cb))
+{
+	init_task_work(cb, fn);
+	return task_work_add(current, cb, TWA_RESUME);
+}
+
+/* Whether the current task runs its task_work from do_exit(). */
+bool io_spawn_current_exiting(void)
+{
+	return current->flags & PF_EXITING;
 }
 
 /* Take @req's link: the caller owns the rest of the chain from now on. */

@@ -63,12 +63,15 @@ pub unsafe extern "C" fn io_clone(req: *mut bindings::io_kiocb, _issue_flags: c_
     // SAFETY: io_uring passes a live, prepared request that it does not touch
     // concurrently while ->issue() runs.
     let req = unsafe { ReqRef::from_raw(req) };
-    let res = match child::clone_issue(&req) {
-        Ok(pid) => pid,
-        Err(e) => e.to_errno(),
-    };
-    req.set_res(res);
-    IOU_OK
+    match child::clone_issue(&req) {
+        // The child is created, and the CLONE completed, once the
+        // submitting system call is done.
+        Ok(req::Kept { .. }) => req::ISSUE_LATER,
+        Err(e) => {
+            req.set_res(e.to_errno());
+            IOU_OK
+        }
+    }
 }
 
 /// `IORING_OP_EXEC` prep.

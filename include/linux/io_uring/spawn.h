@@ -60,6 +60,13 @@ bool io_spawn_link_open(struct io_kiocb *req);
 bool io_spawn_issuer_is_submitter(struct io_kiocb *req);
 void io_spawn_req_set_res(struct io_kiocb *req, int res);
 
+/* ->issue()'s "the request completes later" (IOU_ISSUE_SKIP_COMPLETE). */
+#define IO_SPAWN_ISSUE_LATER	(-529)
+void io_spawn_req_complete(struct io_kiocb *req, int res);
+int io_spawn_run_on_return(struct callback_head *cb,
+			   void (*fn)(struct callback_head *cb));
+bool io_spawn_current_exiting(void);
+
 struct io_kiocb *io_spawn_req_detach_link(struct io_kiocb *req);
 struct io_kiocb *io_spawn_req_peek_link(struct io_kiocb *req);
 int io_spawn_req_run(struct io_kiocb *req);
