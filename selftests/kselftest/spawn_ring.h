@@ -241,24 +241,34 @@ static inline int ring_wake_sqpoll(struct spawn_ring *r)
 }
 
 /*
- * Publish every SQE taken since the last call with one tail update, then
+ * Publish every SQE taken since the last call (ring_publish()), then
  * hand them to the kernel in one io_uring_enter() (or wake the SQPOLL
  * thread) which, unless SQPOLL, also waits for @wait_nr completions
  * (liburing's io_uring_submit_and_wait()). Returns the number the kernel
  * consumed (for SQPOLL: the number published) or a negative errno.
  */
-static inline int ring_submit_and_wait(struct spawn_ring *r,
-				       unsigned int wait_nr)
+/*
+ * Publish every SQE taken since the last call with one tail update,
+ * without entering the kernel. Returns how many were published.
+ */
+static inline unsigned int ring_publish(struct spawn_ring *r)
 {
 	unsigned int tail = *r->sq_tail;
 	unsigned int n = r->sqe_tail - tail;
 	unsigned int i;
-	int ret;
 
 	for (i = 0; i < n; i++)
 		r->sq_array[(tail + i) & r->sq_mask] = (tail + i) & r->sq_mask;
 	/* The SQEs and array entries must be visible before the new tail. */
 	__atomic_store_n(r->sq_tail, tail + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+static inline int ring_submit_and_wait(struct spawn_ring *r,
+				       unsigned int wait_nr)
+{
+	unsigned int n = ring_publish(r);
+	int ret;
 
 	if (r->setup_flags & IORING_SETUP_SQPOLL) {
 		ret = ring_wake_sqpoll(r);

@@ -3,7 +3,8 @@
  * io_uring_spawn kselftests: security semantics and limits. Seccomp and
  * no_new_privs on the exec, setuid, IORING_REGISTER_RESTRICTIONS,
  * io_uring_disabled, what /proc and ptrace show of a child before its
- * exec, RLIMIT_NPROC, pids.max and pid_max. See spawn_test.h.
+ * exec, RLIMIT_NPROC, pids.max and pid_max, compat submitters. See
+ * spawn_test.h.
  */
 #include <linux/audit.h>
 #include <linux/netlink.h>
@@ -600,6 +601,92 @@ TEST_F(spawn, audit_name_outlives_submitter)
 	close(sock);
 	ASSERT_EQ(pid, r);
 	assert_exit(_metadata, status, 6);
+}
+
+#ifdef __x86_64__
+#define I386_NR_getpid		20
+#define I386_NR_io_uring_enter	426
+
+/*
+ * A 32-bit system call from this 64-bit task: int $0x80 takes i386
+ * numbers and arguments, and the kernel runs it as a compat call.
+ */
+static long int80(long nr, long a, long b, long c, long d)
+{
+	long ret;
+
+	asm volatile("int $0x80"
+		     : "=a"(ret)
+		     : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d), "D"(0L)
+		     : "memory", "r8", "r9", "r10", "r11");
+	return ret;
+}
+
+/* Without IA32 emulation int $0x80 kills the task: find out in a child. */
+static bool have_int80(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return false;
+	if (pid == 0)
+		_exit(int80(I386_NR_getpid, 0, 0, 0, 0) == getpid() ? 0 : 1);
+	if (waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Submit what was queued through the 32-bit io_uring_enter(). */
+static long compat_submit(struct spawn_ring *r)
+{
+	unsigned int n = ring_publish(r);
+
+	return int80(I386_NR_io_uring_enter, r->fd, n, 0, 0);
+}
+#endif
+
+/*
+ * A CLONE issued from a 32-bit system call would have the submitter's
+ * seccomp filters asked about native numbers under the i386 arch: it is
+ * -EOPNOTSUPP and no child exists. The same ring takes other requests
+ * through that entry, and the same CLONE through the native one.
+ */
+TEST_F(spawn, compat_submitter_refused)
+{
+#ifndef __x86_64__
+	SKIP(return, "int $0x80 compat calls are an x86-64 test");
+#else
+	struct child_args a;
+	struct chain c;
+	int status;
+
+	if (!have_int80())
+		SKIP(return, "kernel without IA32 emulation");
+	child_argv(self, &a, -1, "exit:4");
+
+	/* The compat entry works for an ordinary request... */
+	prep_nop(add_sqe(_metadata, &self->ring, 1, 0));
+	ASSERT_EQ(1, compat_submit(&self->ring));
+	wait_chain(_metadata, &self->ring, 1, &c);
+	EXPECT_EQ(0, c.res[1]);
+
+	/* ...and refuses a CLONE, cancelling its chain. */
+	add_spawn(_metadata, &self->ring, NULL, 0, &a);
+	ASSERT_EQ(2, compat_submit(&self->ring));
+	wait_chain(_metadata, &self->ring, 2, &c);
+	EXPECT_EQ(-EOPNOTSUPP, c.res[1]);
+	EXPECT_EQ(-ECANCELED, c.res[2]);
+	assert_no_child(_metadata);
+
+	/* The native entry spawns with the same SQEs. */
+	add_spawn(_metadata, &self->ring, NULL, 0, &a);
+	submit_and_wait(_metadata, &self->ring, 2, &c);
+	ASSERT_GT(c.res[1], 0);
+	EXPECT_EQ(0, c.res[2]);
+	status = reap_status(_metadata, c.res[1]);
+	assert_exit(_metadata, status, 4);
+#endif
 }
 
 /* Raise to root again after a test dropped to 65534 (saved uid 0). */

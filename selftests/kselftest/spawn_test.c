@@ -4,7 +4,9 @@
  * the child and what it inherits, exec and its errors, what a chain may
  * hold and how it ends, teardown while a chain runs. See spawn_test.h.
  */
+#include <linux/userfaultfd.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 
 #include "spawn_test.h"
 
@@ -321,6 +323,114 @@ TEST_F(spawn, clone_into_cgroup)
 	ASSERT_TRUE(cl >= wl && !strcmp(cg + cl - wl, want))
 		TH_LOG("child ran in cgroup %s", cg);
 	close(cgfd);
+}
+
+/*
+ * The helper of clone_outside_uring_lock: once the CLONE stalls on the
+ * userfaultfd page, submit a NOP to the same ring from another process
+ * (which needs the ring's uring_lock) and see whether it completes while
+ * the CLONE is stalled; then let the CLONE go on. Exits 0 if it did.
+ */
+static void __noreturn uffd_helper(int uffd, struct spawn_ring *r, void *page,
+				   size_t size)
+{
+	struct uffdio_zeropage zp = {
+		.range = { .start = (__u64)(uintptr_t)page, .len = size },
+	};
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	int status, ok = 0, i;
+	pid_t nop;
+
+	if (poll(&pfd, 1, WAIT_MS) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		_exit(10);
+	nop = fork();
+	if (nop < 0)
+		_exit(11);
+	if (nop == 0) {
+		struct io_uring_sqe *sqe = ring_get_sqe(r);
+
+		if (!sqe)
+			_exit(1);
+		prep_nop(sqe);
+		sqe->user_data = 3;
+		_exit(ring_submit_and_wait(r, 1) == 1 ? 0 : 2);
+	}
+	/* Under uring_lock, the NOP would wait for the page. */
+	for (i = 0; i < 300; i++) {
+		if (waitpid(nop, &status, WNOHANG) == nop) {
+			ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+			break;
+		}
+		usleep(10000);
+	}
+	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zp))
+		_exit(12);
+	if (i == 300 && waitpid(nop, &status, 0) != nop)
+		_exit(13);
+	_exit(ok ? 0 : 1);
+}
+
+/*
+ * The child is not created under the ring's uring_lock: copy_process()
+ * may stall (here its put_user() of the pidfd, on a page a userfaultfd
+ * holds back), and other users of the ring must not wait behind it.
+ */
+TEST_F_TIMEOUT(spawn, clone_outside_uring_lock, 120)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	size_t size = getpagesize();
+	struct clone_args ca;
+	struct child_args a;
+	struct chain c;
+	int uffd, status, *pidfd;
+	pid_t helper;
+	void *page;
+
+	/* The sysctl exists exactly when the kernel has userfaultfd. */
+	if (access("/proc/sys/vm/unprivileged_userfaultfd", F_OK))
+		SKIP(return, "kernel without userfaultfd");
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	ASSERT_GE(uffd, 0) TH_LOG("userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	page = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	reg.range.start = (__u64)(uintptr_t)page;
+	reg.range.len = size;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_PIDFD;
+	ca.pidfd = (__u64)(uintptr_t)page;
+	ca.exit_signal = SIGCHLD;
+	child_argv(self, &a, -1, "exit:0");
+	add_spawn(_metadata, &self->ring, &ca, sizeof(ca), &a);
+	/* Forked with the spawn queued: its NOP takes the next SQE. */
+	helper = fork();
+	ASSERT_GE(helper, 0);
+	if (helper == 0)
+		uffd_helper(uffd, &self->ring, page, size);
+	ASSERT_EQ(2, ring_submit(&self->ring));
+	self->ring.sqe_tail++;
+	status = reap_status(_metadata, helper);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the NOP waited for the CLONE's copy_process(): %s",
+		       describe_status(status));
+	wait_chain(_metadata, &self->ring, 3, &c);
+	ASSERT_GT(c.res[1], 0);
+	ASSERT_EQ(0, c.res[2]);
+	ASSERT_EQ(0, c.res[3]);
+	pidfd = page;
+	ASSERT_GE(*pidfd, 0);
+	close(*pidfd);
+	status = reap_status(_metadata, c.res[1]);
+	assert_exit(_metadata, status, 0);
+	close(uffd);
+	munmap(page, size);
 }
 
 /*
