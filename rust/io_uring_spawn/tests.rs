@@ -301,7 +301,11 @@ extern "C" fn io_spawn_test_run_skip_success_failure(_t: *mut bindings::kunit) {
 
     // A failure without the flag cancels the rest with CQEs, flag or not.
     let log = Log::new();
-    let steps = [Step(OPENAT, LINK, ENOENT), Step(NOP, LINK | SKIP, 0), Step(OP_EXEC, 0, 0)];
+    let steps = [
+        Step(OPENAT, LINK, ENOENT),
+        Step(NOP, LINK | SKIP, 0),
+        Step(OP_EXEC, 0, 0),
+    ];
     check!(chain(&steps, &log).run(&never) == Outcome::Failed);
     check!(log.is(&[
         Ev::Ran(0),
