@@ -554,11 +554,15 @@ static int audit_rule(int sock, int type)
 
 /*
  * An OPENAT's name was bound to the submitter's audit context when its SQE
- * was prepared; the child looks it up later, here after the submitter has
- * exited and its context was freed. The chain must not touch that context
- * (with KASAN, a use-after-free report fails the run): it goes on and
- * execs. Needs CONFIG_AUDITSYSCALL (the debug kernel).
+ * was prepared (getname() records it there); the child looks it up later,
+ * here after the blocking FIFO step: by then the submitting system call
+ * has returned, which frees the records beyond the context's first five
+ * (AUDIT_NAMES), and the submitter has been killed, which frees the
+ * context itself. The chain must not touch either (with KASAN, a
+ * use-after-free report fails the run): it goes on and execs. Needs
+ * CONFIG_AUDITSYSCALL (the debug kernel).
  */
+#define AUDIT_EXTRA_OPENS	6
 TEST_F(spawn, audit_name_outlives_submitter)
 {
 	char fifo[PATH_MAX];
@@ -583,7 +587,8 @@ TEST_F(spawn, audit_name_outlives_submitter)
 	helper = fork();
 	ASSERT_GE(helper, 0);
 	if (helper == 0)
-		chain_helper(self->child, fifo, a.argv, ip[1], NULL);
+		chain_helper(self->child, fifo, a.argv, ip[1], NULL,
+			     AUDIT_EXTRA_OPENS);
 	close(ip[1]);
 	ASSERT_EQ(0, read_exact(ip[0], &pid, sizeof(pid), WAIT_MS));
 	ASSERT_GT(pid, 0);

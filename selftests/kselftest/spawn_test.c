@@ -1727,7 +1727,7 @@ TEST_F_TIMEOUT(spawn, submitter_killed_mid_chain, 90)
 	helper = fork();
 	ASSERT_GE(helper, 0);
 	if (helper == 0)
-		chain_helper(self->child, fifo, a.argv, ip[1], NULL);
+		chain_helper(self->child, fifo, a.argv, ip[1], NULL, 0);
 	close(ip[1]);
 	close(rp[1]);
 	rp[1] = -1;
@@ -1790,7 +1790,7 @@ TEST_F_TIMEOUT(spawn, submitter_execs_mid_chain, 90)
 	helper = fork();
 	ASSERT_GE(helper, 0);
 	if (helper == 0)
-		chain_helper(self->child, fifo, a.argv, ip[1], exec_argv);
+		chain_helper(self->child, fifo, a.argv, ip[1], exec_argv, 0);
 	close(ip[1]);
 	ASSERT_EQ(0, read_exact(ip[0], &pid, sizeof(pid), WAIT_MS));
 	ASSERT_GT(pid, 0);

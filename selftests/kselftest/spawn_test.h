@@ -773,20 +773,21 @@ static inline bool wait_in_fifo_open(pid_t pid)
 
 /*
  * In a forked helper: set up a ring, submit CLONE -> OPENAT(@fifo, read:
- * blocks until a writer comes) -> EXEC, send the CLONE's result (the pid)
- * on @info_fd, then exec @exec_argv if given, else wait to be killed.
+ * blocks until a writer comes) -> @extra_opens OPENATs of /dev/null ->
+ * EXEC, send the CLONE's result (the pid) on @info_fd, then exec
+ * @exec_argv if given, else wait to be killed.
  * Never returns; no ASSERTs here, this is not the test process.
  */
 static inline void __noreturn
 chain_helper(const char *child, const char *fifo, char **argv, int info_fd,
-	     char *const *exec_argv)
+	     char *const *exec_argv, int extra_opens)
 {
 	struct io_uring_sqe *sqe;
 	struct spawn_cqe cqe;
 	struct spawn_ring r;
-	int pid = -1;
+	int pid = -1, i;
 
-	if (ring_init(&r, 8, 0, 0))
+	if (ring_init(&r, 16, 0, 0) || extra_opens > 12)
 		goto out;
 	sqe = ring_get_sqe(&r);
 	prep_clone(sqe, NULL, 0);
@@ -796,10 +797,16 @@ chain_helper(const char *child, const char *fifo, char **argv, int info_fd,
 	prep_openat(sqe, AT_FDCWD, fifo, O_RDONLY, 0);
 	sqe->flags = IOSQE_IO_LINK;
 	sqe->user_data = 2;
+	for (i = 0; i < extra_opens; i++) {
+		sqe = ring_get_sqe(&r);
+		prep_openat(sqe, AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC, 0);
+		sqe->flags = IOSQE_IO_LINK;
+		sqe->user_data = 4 + i;
+	}
 	sqe = ring_get_sqe(&r);
 	prep_exec(sqe, AT_FDCWD, child, argv, test_envp, 0);
 	sqe->user_data = 3;
-	if (ring_submit(&r) != 3)
+	if (ring_submit(&r) != 3 + extra_opens)
 		goto out;
 	if (ring_wait_cqes(&r, &cqe, 1, WAIT_MS) == 1 && cqe.user_data == 1)
 		pid = cqe.res;
