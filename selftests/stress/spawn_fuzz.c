@@ -2,8 +2,8 @@
 /*
  * spawn_fuzz - a structure-aware fuzzer of io_uring's spawn opcodes.
  *
- *   spawn_fuzz [-n iterations] [-s seed] [-T seconds] [-q] [-v] [-k kind]
- *              [-c program]
+ *   spawn_fuzz [-n iterations] [-s seed] [-T seconds] [-q] [-v] [-F] [-H]
+ *              [-k kind] [-c program]
  *
  * Each iteration submits one batch of 1..6 SQEs, most often a CLONE and
  * what may follow it in a chain: EXEC, DUP, CHDIR, CLOSE_RANGE, NOP,
@@ -18,6 +18,28 @@
  * (see sanitize()), and the personality field is sometimes a registered
  * one, sometimes not.
  *
+ * About a third of the iterations bring one of the hazards the security
+ * review (issue 12) names as the mix that finds bugs of the point of no
+ * return; -H leaves them out:
+ *  - resource limits: RLIMIT_AS, RLIMIT_DATA, RLIMIT_NOFILE, RLIMIT_STACK
+ *    or RLIMIT_FSIZE is lowered around the io_uring_enter() whose way back
+ *    to user space creates the child, which keeps the limit; the values
+ *    either let the program run or make its exec fail past its point of
+ *    no return (not on SQPOLL rings, where a CLONE is refused anyway);
+ *  - setuid programs: as root, the EXEC target is a copy of the program
+ *    that is setuid to nobody, and now and then the chain CLONE, EXEC of
+ *    that copy hard-linked to an OPENAT that creates a file, EXEC, under a
+ *    low RLIMIT_AS: the review's hole;
+ *  - hard links after an EXEC: half of those iterations are a chain whose
+ *    valid EXEC is hard-linked to more steps (OPENAT, DUP, EXEC, ...);
+ *  - cancellation: an IORING_OP_ASYNC_CANCEL of one of the iteration's
+ *    requests follows the batch (by user_data, ALL, ANY, by fd or opcode,
+ *    or with flags the kernel refuses);
+ *  - teardown: a forked sub-submitter spawns one or two chains that block
+ *    opening a FIFO, then after 0-20 ms closes its ring, execs, exits or
+ *    is killed by us; we are a child subreaper, so its children become
+ *    ours, and we open the FIFO to let what still runs go on.
+ *
  * The oracle, for every iteration:
  *  - every CQE comes once; those the kernel owes us (all but requests with
  *    IOSQE_CQE_SKIP_SUCCESS and the rest of their link) arrive within
@@ -26,13 +48,26 @@
  *    for EXEC, CHDIR and CLOSE_RANGE, the target fd for DUP, ...), or a
  *    negative errno from that opcode's list of documented ones;
  *  - a CLONE's pid is our child, which we reap, and its pidfd, if asked
- *    for, refers to it;
+ *    for, refers to it; a CLONE with IOSQE_IO_HARDLINK never has one;
  *  - the link of a CLONE behaves as a chain: nothing in it succeeds if the
  *    CLONE failed; in the child's chain, everything after a successful
  *    EXEC or a soft-linked failure is -ECANCELED, and a DUP FROM_PREV with
  *    no fd before it fails; the child exits 0 (the program ran) if an
  *    EXEC succeeded and 127 if none did, unless it outstayed WAIT_MS and
  *    died of the SIGKILL we then send;
+ *  - a child that dies of SIGSEGV had an EXEC fail past its point of no
+ *    return: the last CQE of its chain that is not -ECANCELED is that of
+ *    an EXEC that failed, and nothing after it ran, hard link or not;
+ *  - in the setuid chain, the file the OPENAT creates exists only if the
+ *    OPENAT succeeded, and belongs to us (root), never to nobody;
+ *  - an ASYNC_CANCEL posts its CQE (a count with ALL or ANY, else 0,
+ *    -ENOENT, -EALREADY, -EINVAL, -EBADF), every other CQE still comes
+ *    once, and the chains are unchanged: io_uring cannot reach their
+ *    requests, so a cancel finds none of them;
+ *  - teardown: the sub-submitter ends in time; each child of its chains
+ *    ends within WAIT_MS of the FIFO being opened, with SIGKILL or exit 0
+ *    as the spec says for that teardown (exit 0 if its EXEC was seen to
+ *    succeed before it); no child is left and our fd count is unchanged;
  *  - no other child appears, and the fd count stays what it was.
  * A failure is reported and the run goes on with a new ring and new
  * buffers (the old ones are left alone: a stuck child may still use them),
@@ -55,6 +90,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -63,8 +99,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,6 +147,58 @@ static const char *const kind_name[RK_NR] = {
 /* An opcode past anything the kernel knows. */
 #define BOGUS_OPCODE	250
 
+/* The hazards of an iteration, besides its SQEs: see the header comment. */
+enum hazard {
+	HZ_NONE,
+	HZ_RLIMIT,	/* a limit lowered around the submission */
+	HZ_SETUID,	/* the setuid copy as EXEC target, often a limit too */
+	HZ_SETUID_CASE,	/* CLONE, EXEC(setuid), OPENAT(O_CREAT), EXEC */
+	HZ_CANCEL,	/* an ASYNC_CANCEL after the batch */
+	HZ_TEARDOWN,	/* a sub-submitter torn down under its chains */
+};
+
+#define NOBODY		65534	/* owner of the setuid copy */
+
+/* The limits an iteration may lower: see hz_limits[]. */
+enum { RL_AS, RL_DATA, RL_NOFILE, RL_STACK, RL_FSIZE, RL_NR };
+
+/* Below the new stack alone: any exec fails past its point of no return. */
+#define DOOMED_AS	(64 << 10)
+
+/* Teardown: what ends the sub-submitter's ring or the sub-submitter. */
+enum td_mode { TD_RING, TD_EXEC, TD_EXIT, TD_KILL, TD_NR };
+
+static const char *const td_name[TD_NR] = { "ring", "exec", "exit", "kill" };
+
+#define TD_CHAINS	2	/* at most, in one submission */
+#define TD_UD(k, step)	(((k) << 4) | (step))
+
+struct td_plan {
+	int mode;
+	int kind;		/* of the sub-submitter's ring: never SQPOLL */
+	int chains;		/* 1..TD_CHAINS, all of the same shape */
+	bool close_copy;	/* the chain closes its copy of the ring fd */
+	bool block;		/* then opens the FIFO, which blocks */
+	__u8 open_link;		/* IOSQE_IO_LINK or IOSQE_IO_HARDLINK */
+	bool early;		/* TD_KILL: counted from the fork, not the submission */
+	int delay_ms;		/* 0..20, from the submission to the teardown */
+};
+
+/* What a sub-submitter tells us through its pipe, one write each. */
+struct td_rec {
+	int type;		/* TD_REC_* */
+	int a, b;
+};
+
+enum {
+	TD_REC_SUBMITTED = 1,	/* a: what io_uring_enter() returned */
+	TD_REC_CQE,		/* a: user_data, b: res */
+	TD_REC_TORN,		/* TD_RING: the ring is closed and unmapped */
+	TD_REC_WAITED,		/* TD_RING: a: a child it reaped, b: its status */
+	TD_REC_HUNG,		/* TD_RING: a child outlived WAIT_MS */
+	TD_REC_ERROR,		/* a: which step, b: -errno */
+};
+
 struct fz_sqe {
 	struct io_uring_sqe sqe;	/* as submitted */
 	int head;		/* index of the first SQE of its link */
@@ -122,6 +213,13 @@ struct fz_sqe {
 	bool killed;		/* by our SIGKILL */
 	int status;
 	int expect_exit;	/* 0 if an EXEC of its chain worked, else 127 */
+	/*
+	 * Whether the child may die of SIGSEGV: an EXEC of its chain failed
+	 * past its point of no return and nothing ran after it. Else the step
+	 * that ran after the last failed EXEC, or -1 if no EXEC failed.
+	 */
+	bool segv_ok;
+	int segv_step;
 };
 
 struct history {
@@ -166,6 +264,16 @@ static struct {
 	int child_fd;		/* the program, O_PATH: for AT_EMPTY_PATH */
 	unsigned int nofile;
 	size_t page;
+
+	bool no_hazards;	/* -H */
+	/* A directory of ours for the hazards, removed at exit. */
+	char tmpdir[32];	/* /tmp/spawn_fuzz.XXXXXX */
+	bool tmpfs;		/* a tmpfs we mounted on it */
+	char fifo[48];		/* for teardown chains to block on */
+	char suid[PATH_MAX];	/* the program, setuid to nobody */
+	char wdir[48];		/* where the setuid chain creates its file */
+	const char *suid_off;	/* why there is no setuid copy, or NULL */
+	const char *td_off;	/* why there are no teardowns, or NULL */
 } cfg;
 
 static struct fuzz {
@@ -178,9 +286,23 @@ static struct fuzz {
 
 	__u64 iter;
 	uint64_t iter_rng;	/* the generator's state when it began */
-	int n;
-	struct fz_sqe cur[MAX_SQES];
+	int n;			/* SQEs of the iteration, the cancel among them */
+	int nb;			/* of them, the batch: the cancel comes after */
+	struct fz_sqe cur[MAX_SQES + 1];
 	struct history hist[HISTORY];
+
+	/* This iteration's hazard. */
+	enum hazard hz;
+	const char *exec_path;	/* the valid EXEC target: cfg.child or cfg.suid */
+	bool ponr_chain;	/* a valid EXEC hard-linked to more steps */
+	int doomed;		/* that EXEC's index, if generated so, or -1 */
+	int rlim;		/* index in hz_limits[], or -1 */
+	rlim_t rlim_val;
+	struct rlimit rlim_saved;
+	bool rlim_set;
+	int cancel_delay_us;	/* between the batch and the cancel */
+	char victim[80];	/* HZ_SETUID_CASE: the file the OPENAT creates */
+	struct td_plan td;
 
 	/* Counts. */
 	long sqes;
@@ -194,6 +316,18 @@ static struct fuzz {
 	long ok_res;		/* CQEs with res >= 0 */
 	long errno_count[4096];
 	long rings[RK_NR];
+	/* The hazards, to show that a run met them. */
+	long hz_rlimit[RL_NR];
+	long hz_setuid;
+	long hz_setuid_case;
+	long hz_doomed;		/* EXECs under DOOMED_AS that failed late */
+	long hz_ponr_chain;
+	long hz_cancel;
+	long hz_teardown[TD_NR];
+	long ponr_segv;		/* children dead of a failed exec's SIGSEGV */
+	long td_children;	/* of sub-submitters */
+	long td_exit0;
+	long td_killed;
 	long failures;
 	int reports;
 	bool bad_iter;		/* this iteration failed: recover */
@@ -304,7 +438,7 @@ static __u64 gen_path(bool exec)
 	char *end, *s;
 
 	if (exec && p < 40)
-		return ptr(scratch_str(cfg.child));
+		return ptr(scratch_str(F.exec_path));
 	if (p < 60)
 		return ptr(scratch_str(plain[rnd(ARRAY_SIZE(plain))]));
 	if (p < 65)
@@ -967,7 +1101,7 @@ static void gen_template(void)
 		}
 		sqe->flags = chance(60) ? IOSQE_IO_LINK : IOSQE_IO_HARDLINK;
 	}
-	prep_exec(&F.cur[F.n - 1].sqe, AT_FDCWD, scratch_str(cfg.child),
+	prep_exec(&F.cur[F.n - 1].sqe, AT_FDCWD, scratch_str(F.exec_path),
 		  valid_vector(false), valid_vector(true), 0);
 }
 
@@ -1185,6 +1319,241 @@ static void sanitize(void)
 	}
 }
 
+/* --- hazards ----------------------------------------------------------- */
+
+struct hz_limit {
+	int res;
+	const char *name;
+	rlim_t val[3];
+	int nval;		/* 0: RLIMIT_NOFILE, 8..64 */
+};
+
+/*
+ * Each value has one outcome for an exec of stress_child (static, some 800
+ * KiB, half of it text, 45 KiB of data and bss): it fails past the point
+ * of no return (RLIMIT_AS 64 or 256 KiB, RLIMIT_DATA one page), or the
+ * program runs. A value in between could let the exec succeed and the
+ * program die at start-up, which the oracle cannot tell from a step that
+ * ran after a failed exec. RLIMIT_DATA 0 is not one: the kernel lets a
+ * mapping through when only the soft limit is 0. RLIMIT_STACK stays
+ * above what a large argv and the program's own stack need together.
+ */
+static const struct hz_limit hz_limits[RL_NR] = {
+	[RL_AS] = { RLIMIT_AS, "RLIMIT_AS", { DOOMED_AS, 256 << 10, 64 << 20 }, 3 },
+	[RL_DATA] = { RLIMIT_DATA, "RLIMIT_DATA", { 4096, 16 << 20 }, 2 },
+	[RL_NOFILE] = { RLIMIT_NOFILE, "RLIMIT_NOFILE", { 0 }, 0 },
+	[RL_STACK] = { RLIMIT_STACK, "RLIMIT_STACK", { 256 << 10, 1 << 20 }, 2 },
+	[RL_FSIZE] = { RLIMIT_FSIZE, "RLIMIT_FSIZE", { 0, 1 }, 2 },
+};
+
+static void pick_rlimit(int which)
+{
+	const struct hz_limit *l;
+
+	F.rlim = which >= 0 ? which : (int)rnd(RL_NR);
+	l = &hz_limits[F.rlim];
+	if (l->nval)
+		F.rlim_val = l->val[rnd(l->nval)];
+	else
+		F.rlim_val = 8 + rnd(57);
+}
+
+/*
+ * Which hazard, if any. A CLONE on an SQPOLL ring is refused before any
+ * limit or program matters: those two are not tried there.
+ */
+static enum hazard pick_hazard(void)
+{
+	unsigned int p = rnd(100);
+	bool clones = F.kind != RK_SQPOLL;
+
+	if (p < 10)
+		return clones ? HZ_RLIMIT : HZ_NONE;
+	if (p < 18)
+		return clones && !cfg.suid_off ? HZ_SETUID : HZ_NONE;
+	if (p < 28)
+		return HZ_CANCEL;
+	if (p < 33)
+		return cfg.td_off ? HZ_NONE : HZ_TEARDOWN;
+	return HZ_NONE;
+}
+
+/* A step after an EXEC: what the chain goes on with if the EXEC fails. */
+static void gen_after_exec(struct io_uring_sqe *sqe)
+{
+	switch (rnd(7)) {
+	case 0:
+	case 1:
+		prep_openat(sqe, AT_FDCWD, scratch_str("/dev/null"),
+			    O_RDONLY | O_CLOEXEC, 0);
+		break;
+	case 2:
+		prep_dup(sqe, cfg.keep_fd, 64 + rnd(8), IORING_DUP_CLOEXEC);
+		break;
+	case 3:
+		/* The EXEC before returns no fd: -EBADF. */
+		prep_dup(sqe, 0, 64 + rnd(8),
+			 IORING_DUP_FROM_PREV | IORING_DUP_MOVE);
+		break;
+	case 4:
+		prep_exec(sqe, AT_FDCWD, scratch_str(cfg.child),
+			  valid_vector(false), valid_vector(true), 0);
+		break;
+	case 5:
+		prep_chdir(sqe, AT_FDCWD, scratch_str("/"));
+		break;
+	default:
+		prep_nop(sqe);
+		break;
+	}
+}
+
+/*
+ * CLONE, perhaps a step, a valid EXEC of @prog and, mostly hard-linked
+ * after it, more steps: if the EXEC fails past its point of no return,
+ * none of them may run.
+ */
+static void gen_ponr_chain(const char *prog)
+{
+	struct fz_sqe *c = &F.cur[0];
+	int pre = rnd(2), i;
+
+	F.n = 3 + pre + rnd(MAX_SQES - 2 - pre);
+	prep_clone(&c->sqe, NULL, 0);
+	if (chance(30)) {
+		struct clone_args *ca = scratch(sizeof(*ca));
+
+		c->pidfd_at = scratch(sizeof(int));
+		if (ca && c->pidfd_at) {
+			*c->pidfd_at = -1;
+			ca->flags = CLONE_PIDFD;
+			ca->pidfd = ptr(c->pidfd_at);
+			ca->exit_signal = SIGCHLD;
+			prep_clone(&c->sqe, ca, sizeof(*ca));
+		} else {
+			c->pidfd_at = NULL;
+		}
+	}
+	c->sqe.flags = IOSQE_IO_LINK;
+	for (i = 1; i <= pre; i++) {
+		if (chance(50))
+			prep_openat(&F.cur[i].sqe, AT_FDCWD, scratch_str("/dev/null"),
+				    O_RDONLY | O_CLOEXEC, 0);
+		else
+			prep_chdir(&F.cur[i].sqe, AT_FDCWD, scratch_str("/"));
+		F.cur[i].sqe.flags = IOSQE_IO_LINK;
+	}
+	prep_exec(&F.cur[i].sqe, AT_FDCWD, scratch_str(prog), valid_vector(false),
+		  valid_vector(true), 0);
+	F.cur[i].sqe.flags = chance(75) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
+	F.doomed = i;
+	for (i++; i < F.n; i++) {
+		gen_after_exec(&F.cur[i].sqe);
+		if (i < F.n - 1)
+			F.cur[i].sqe.flags = IOSQE_IO_HARDLINK;
+	}
+	F.ponr_chain = true;
+}
+
+/*
+ * The review's hole: the setuid copy's exec fails past its point of no
+ * return under a low RLIMIT_AS, with the new credentials committed, and
+ * an OPENAT hard-linked after it would create a file as nobody.
+ */
+static void gen_setuid_case(void)
+{
+	snprintf(F.victim, sizeof(F.victim), "%s/f%llu", cfg.wdir,
+		 (unsigned long long)F.iter);
+	F.n = 4;
+	prep_clone(&F.cur[0].sqe, NULL, 0);
+	F.cur[0].sqe.flags = IOSQE_IO_LINK;
+	prep_exec(&F.cur[1].sqe, AT_FDCWD, scratch_str(cfg.suid),
+		  valid_vector(false), valid_vector(true), 0);
+	F.cur[1].sqe.flags = IOSQE_IO_HARDLINK;
+	prep_openat(&F.cur[2].sqe, AT_FDCWD, scratch_str(F.victim),
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	F.cur[2].sqe.flags = chance(50) ? IOSQE_IO_LINK : IOSQE_IO_HARDLINK;
+	prep_exec(&F.cur[3].sqe, AT_FDCWD, scratch_str(cfg.child),
+		  valid_vector(false), valid_vector(true), 0);
+	F.doomed = 1;
+	F.rlim = RL_AS;
+	F.rlim_val = chance(70) ? DOOMED_AS : 256 << 10;
+}
+
+/*
+ * An ASYNC_CANCEL, submitted after the batch: of one of its requests, of
+ * an earlier iteration's, of everything, by fd or opcode, or with flags
+ * the kernel refuses.
+ */
+static void gen_cancel(struct fz_sqe *fs)
+{
+	static const __u32 refused[] = {
+		IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_FD,
+		IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_OP,
+		1U << 6, 1U << 31,
+	};
+	struct io_uring_sqe *sqe = &fs->sqe;
+	unsigned int p = rnd(100);
+	__u64 target = (F.iter << 8) | rnd(F.n);
+
+	if (chance(10))
+		target = ((F.iter - 1 - rnd(4)) << 8) | rnd(MAX_SQES);
+	prep_cancel(sqe, target);
+	if (p < 45) {
+		sqe->cancel_flags = 0;
+	} else if (p < 60) {
+		sqe->cancel_flags = IORING_ASYNC_CANCEL_ALL;
+	} else if (p < 75) {
+		sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY;
+	} else if (p < 80) {
+		sqe->cancel_flags = IORING_ASYNC_CANCEL_USERDATA |
+				    IORING_ASYNC_CANCEL_ALL;
+	} else if (p < 85) {
+		sqe->cancel_flags = IORING_ASYNC_CANCEL_OP |
+				    (chance(50) ? IORING_ASYNC_CANCEL_ALL : 0);
+		sqe->len = F.cur[rnd(F.n)].sqe.opcode;
+	} else if (p < 90) {
+		sqe->cancel_flags = IORING_ASYNC_CANCEL_FD |
+				    (chance(50) ? IORING_ASYNC_CANCEL_ALL : 0);
+		if (chance(20))
+			sqe->cancel_flags |= IORING_ASYNC_CANCEL_FD_FIXED;
+		sqe->fd = chance(70) ? cfg.keep_fd : gen_fd();
+	} else if (p < 95) {
+		sqe->cancel_flags = refused[rnd(ARRAY_SIZE(refused))];
+	} else {
+		sqe->cancel_flags = rng_next(&F.rng);
+		sqe->off = maybe(50);
+	}
+	F.cancel_delay_us = chance(50) ? 0 : rnd(2000);
+}
+
+static void gen_teardown(void)
+{
+	static const int kinds[] = { RK_PLAIN, RK_DEFER, RK_COOP };
+	struct td_plan *p = &F.td;
+
+	memset(p, 0, sizeof(*p));
+	p->mode = rnd(TD_NR);
+	p->kind = kinds[rnd(ARRAY_SIZE(kinds))];
+	p->chains = 1 + rnd(TD_CHAINS);
+	p->close_copy = chance(40);
+	p->block = chance(80);
+	p->open_link = chance(50) ? IOSQE_IO_LINK : IOSQE_IO_HARDLINK;
+	p->early = p->mode == TD_KILL && chance(30);
+	p->delay_ms = rnd(21);
+}
+
+/* The iterations without a hazard: wild SQEs, or a mutated valid chain. */
+static void gen_any(void)
+{
+	if (chance(50)) {
+		gen_wild();
+	} else {
+		gen_template();
+		mutate();
+	}
+}
+
 /* Build this iteration's SQEs in F.cur. */
 static void gen_iteration(void)
 {
@@ -1193,11 +1562,42 @@ static void gen_iteration(void)
 	F.mem.used = 0;
 	F.mem.edges_used = 0;
 	memset(F.cur, 0, sizeof(F.cur));
-	if (chance(50)) {
-		gen_wild();
-	} else {
-		gen_template();
-		mutate();
+	F.n = 0;
+	F.exec_path = cfg.child;
+	F.ponr_chain = false;
+	F.doomed = -1;
+	F.rlim = -1;
+	/* No draw with -H: the same SQEs per seed as before the hazards. */
+	F.hz = cfg.no_hazards ? HZ_NONE : pick_hazard();
+	switch (F.hz) {
+	case HZ_TEARDOWN:
+		gen_teardown();
+		F.nb = 0;
+		return;
+	case HZ_RLIMIT:
+		pick_rlimit(-1);
+		if (chance(50))
+			gen_ponr_chain(cfg.child);
+		else
+			gen_any();
+		break;
+	case HZ_SETUID:
+		F.exec_path = cfg.suid;
+		if (chance(40)) {
+			F.hz = HZ_SETUID_CASE;
+			gen_setuid_case();
+			break;
+		}
+		if (chance(60))
+			pick_rlimit(chance(50) ? RL_AS : -1);
+		if (chance(50))
+			gen_ponr_chain(cfg.suid);
+		else
+			gen_any();
+		break;
+	default:
+		gen_any();
+		break;
 	}
 	sanitize();
 
@@ -1216,6 +1616,16 @@ static void gen_iteration(void)
 		if (!(fs->sqe.flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)))
 			head = i + 1;
 	}
+	F.nb = F.n;
+	if (F.hz == HZ_CANCEL) {
+		/* Its own submission: a link the batch left open ends before. */
+		struct fz_sqe *fs = &F.cur[F.n];
+
+		gen_cancel(fs);
+		fs->sqe.user_data = (F.iter << 8) | F.n;
+		fs->head = F.n;
+		F.n++;
+	}
 }
 
 /* --- reports ----------------------------------------------------------- */
@@ -1231,17 +1641,53 @@ static const char *op_name(__u8 op)
 	case IORING_OP_DUP: return "DUP";
 	case IORING_OP_CHDIR: return "CHDIR";
 	case IORING_OP_CLOSE_RANGE: return "CLOSE_RANGE";
+	case IORING_OP_ASYNC_CANCEL: return "ASYNC_CANCEL";
 	}
 	return "?";
+}
+
+static void dump_hazard(void)
+{
+	const struct td_plan *p = &F.td;
+
+	switch (F.hz) {
+	case HZ_NONE:
+		return;
+	case HZ_TEARDOWN:
+		printf("#   teardown by %s%s, %d ms after the submission, on a %s ring:\n",
+		       td_name[p->mode], p->early ? " (from the fork)" : "",
+		       p->delay_ms, kind_name[p->kind]);
+		printf("#   %d chain(s) CLONE, %sOPENAT(FIFO) %s, EXEC\n", p->chains,
+		       p->close_copy ? "CLOSE_RANGE(ring fd), " : "",
+		       !p->block ? "left out" :
+		       p->open_link == IOSQE_IO_LINK ? "linked" : "hard-linked");
+		return;
+	case HZ_CANCEL:
+		printf("#   hazard: an ASYNC_CANCEL (the last SQE), %d us after the batch\n",
+		       F.cancel_delay_us);
+		return;
+	default:
+		break;
+	}
+	printf("#   hazard: %s%s%s", F.hz == HZ_RLIMIT ? "rlimit" :
+	       F.hz == HZ_SETUID ? "setuid target " : "setuid chain, file ",
+	       F.hz == HZ_RLIMIT ? "" : F.hz == HZ_SETUID ? cfg.suid : F.victim,
+	       F.ponr_chain ? ", hard links after the EXEC" : "");
+	if (F.rlim >= 0)
+		printf(", %s %llu", hz_limits[F.rlim].name,
+		       (unsigned long long)F.rlim_val);
+	printf("\n");
 }
 
 static void dump_iteration(void)
 {
 	int i;
 
-	printf("#   iteration %llu on a %s ring (same SQEs: -s %llu -n 1 -k %d):\n",
+	printf("#   iteration %llu on a %s ring (same SQEs: -s %llu -n 1 -k %d%s):\n",
 	       (unsigned long long)F.iter, kind_name[F.kind],
-	       (unsigned long long)F.iter_rng, F.kind);
+	       (unsigned long long)F.iter_rng, F.kind,
+	       cfg.no_hazards ? " -H" : "");
+	dump_hazard();
 	for (i = 0; i < F.n; i++) {
 		const struct fz_sqe *fs = &F.cur[i];
 		const struct io_uring_sqe *s = &fs->sqe;
@@ -1291,14 +1737,23 @@ static bool in_list(int err, const int *list)
 	return false;
 }
 
+/* Whether @fs is linked after a CLONE: a step of its chain if it made one. */
+static bool in_spawn_chain(const struct fz_sqe *fs)
+{
+	const struct fz_sqe *head = &F.cur[fs->head];
+
+	return head != fs && head->sqe.opcode == IORING_OP_CLONE;
+}
+
 /* Whether @res is something the spec allows for @fs's opcode. */
 static bool res_allowed(const struct fz_sqe *fs, int res)
 {
 	/* Any request: cancelled, refused, its attributes failed, no memory. */
 	static const int any[] = { ECANCELED, EINVAL, EOPNOTSUPP, EPERM, ENOMEM, 0 };
+	/* EMFILE, ENFILE: no fd for the pidfd (a low RLIMIT_NOFILE). */
 	static const int clone[] = {
 		E2BIG, EFAULT, EAGAIN, EBADF, EBUSY, ENODEV, EACCES, ENOENT,
-		ENOSPC, 0,
+		ENOSPC, EMFILE, ENFILE, 0,
 	};
 	static const int exec[] = {
 		ENOENT, ENOTDIR, EACCES, ENOEXEC, E2BIG, ENAMETOOLONG, ELOOP,
@@ -1315,12 +1770,23 @@ static bool res_allowed(const struct fz_sqe *fs, int res)
 		ELOOP, EISDIR, EMFILE, ENFILE, EEXIST, 0,
 	};
 	static const int read_errs[] = { EBADF, EFAULT, EAGAIN, ENOBUFS, 0 };
+	/* io_uring/cancel.c; EBADF: IORING_ASYNC_CANCEL_FD of no file */
+	static const int cancel[] = { ENOENT, EALREADY, EBADF, 0 };
 	const struct io_uring_sqe *s = &fs->sqe;
 
 	if (res < 0 && in_list(-res, any))
 		return true;
+	/*
+	 * A request of ours that io-wq was running when the cancel came is
+	 * interrupted. Not a chain's: io_uring cannot reach those.
+	 */
+	if (res == -EINTR && F.hz == HZ_CANCEL && !in_spawn_chain(fs))
+		return true;
 	switch (s->opcode) {
 	case IORING_OP_CLONE:
+		/* A hard link after it would run the chain in the submitter. */
+		if (res > 0 && (s->flags & IOSQE_IO_HARDLINK))
+			return false;
 		return res > 0 || in_list(-res, clone);
 	case IORING_OP_EXEC:
 		return res == 0 || in_list(-res, exec);
@@ -1338,6 +1804,12 @@ static bool res_allowed(const struct fz_sqe *fs, int res)
 		return res >= 0 || in_list(-res, openat);
 	case IORING_OP_READ:
 		return (res >= 0 && res <= (int)s->len) || in_list(-res, read_errs);
+	case IORING_OP_ASYNC_CANCEL:
+		/* A count only for ALL and ANY; else 0, found one. */
+		if (res > 0)
+			return s->cancel_flags & (IORING_ASYNC_CANCEL_ALL |
+						  IORING_ASYNC_CANCEL_ANY);
+		return res == 0 || in_list(-res, cancel);
 	}
 	return false;	/* BOGUS_OPCODE: -EINVAL, in the list above */
 }
@@ -1365,10 +1837,7 @@ static bool is_dev_null(int fd)
  */
 static bool opens_in_our_table(const struct fz_sqe *fs)
 {
-	const struct fz_sqe *head = &F.cur[fs->head];
-
-	return fs->sqe.opcode == IORING_OP_OPENAT &&
-	       !(head != fs && head->sqe.opcode == IORING_OP_CLONE);
+	return fs->sqe.opcode == IORING_OP_OPENAT && !in_spawn_chain(fs);
 }
 
 /* Close @fd, which SQE @i opened in our table; it must be a /dev/null. */
@@ -1601,10 +2070,28 @@ static void check_chains(void)
 		if (c->sqe.opcode != IORING_OP_CLONE || c->head != i ||
 		    !c->seen)
 			continue;
+		c->segv_ok = false;
+		c->segv_step = -1;
 		for (j = i + 1; j < F.n && F.cur[j].head == i; j++) {
 			struct fz_sqe *s = &F.cur[j];
 			__u8 op = s->sqe.opcode;
 			bool ok;
+
+			/*
+			 * For a death by SIGSEGV: the EXEC that failed last,
+			 * and the first step that ran after it. A step that
+			 * has no CQE succeeded with CQE_SKIP_SUCCESS or was
+			 * cancelled silently: it cannot tell.
+			 */
+			if (s->seen && s->res != -ECANCELED) {
+				if (op == IORING_OP_EXEC && s->res < 0) {
+					c->segv_ok = true;
+					c->segv_step = -1;
+				} else if (c->segv_ok) {
+					c->segv_ok = false;
+					c->segv_step = j;
+				}
+			}
 
 			if (c->res <= 0) {
 				if (s->seen && s->res >= 0)
@@ -1639,6 +2126,29 @@ static void check_chains(void)
 	}
 }
 
+/*
+ * A child dead of SIGSEGV. An exec that fails past its point of no return
+ * kills the child so, and the chain runs nothing after it, hard link or
+ * not: the EXEC that failed last must be the last step that ran.
+ */
+static void check_segv(int i, const struct fz_sqe *fs)
+{
+	const struct fz_sqe *s;
+
+	if (fs->segv_ok) {
+		F.ponr_segv++;
+		return;
+	}
+	if (fs->segv_step < 0) {
+		failure("[%d] CLONE: child %d: SIGSEGV without a failed EXEC",
+			i, fs->res);
+		return;
+	}
+	s = &F.cur[fs->segv_step];
+	failure("[%d] CLONE: child %d: SIGSEGV, but [%d] %s ran (%d) after a failed EXEC",
+		i, fs->res, fs->segv_step, op_name(s->sqe.opcode), s->res);
+}
+
 /* How the children ended, against what their chains say. */
 static void check_children(void)
 {
@@ -1665,11 +2175,69 @@ static void check_children(void)
 				F.exit0++;
 			continue;
 		}
+		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV) {
+			check_segv(i, fs);
+			continue;
+		}
 		failure("[%d] CLONE: child %d %s %d, want exit %d", i, fs->res,
 			WIFEXITED(st) ? "exited" : "died of signal",
 			WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
 			fs->expect_exit);
 	}
+}
+
+/*
+ * Under RLIMIT_AS 64 KiB every exec fails past its point of no return: the
+ * new stack alone needs more ("setting up the new stack under a low
+ * RLIMIT_AS", says the spec; the kselftest
+ * exec_fails_past_point_of_no_return asserts it). The generated valid
+ * EXEC, if it ran, failed so, and its child died of SIGSEGV; the rest of
+ * the chain is check_segv()'s.
+ */
+static void check_doomed_exec(void)
+{
+	const struct fz_sqe *c = &F.cur[0], *x;
+	int st = c->status;
+
+	if (F.doomed < 0 || !F.rlim_set || F.rlim != RL_AS ||
+	    F.rlim_val > DOOMED_AS || !c->reaped || c->killed)
+		return;
+	x = &F.cur[F.doomed];
+	if (!x->seen || x->res == -ECANCELED)
+		return;		/* a step before it stopped the chain */
+	if (x->res < 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV) {
+		F.hz_doomed++;
+		return;
+	}
+	failure("[%d] EXEC under RLIMIT_AS 64 KiB: %d, child %s %d; want an error, SIGSEGV",
+		F.doomed, x->res, WIFEXITED(st) ? "exited" : "died of signal",
+		WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+/*
+ * The setuid chain: CLONE, EXEC of the setuid copy hard-linked to an
+ * OPENAT that creates F.victim, EXEC. Whatever the first exec did, no step
+ * ran with the setuid program's credentials: the file exists only if the
+ * OPENAT succeeded, and then it is ours (an exec that fails before its
+ * point of no return lets the hard link go on, as root).
+ */
+static void check_setuid_case(void)
+{
+	const struct fz_sqe *o = &F.cur[2];
+	struct stat st;
+	bool exists = !lstat(F.victim, &st);
+
+	if (exists && st.st_uid != geteuid())
+		failure("[2] OPENAT: %s is uid %u's: a step ran as the setuid program",
+			F.victim, st.st_uid);
+	else if (exists && (!o->seen || o->res < 0))
+		failure("[2] OPENAT: %s exists, but the OPENAT %s %d", F.victim,
+			o->seen ? "completed with" : "posted no CQE,",
+			o->seen ? o->res : 0);
+	else if (!exists && o->seen && o->res >= 0)
+		failure("[2] OPENAT: %d, but %s does not exist", o->res, F.victim);
+	if (exists)
+		unlink(F.victim);
 }
 
 /*
@@ -1801,23 +2369,25 @@ static int mem_init(struct mem *m)
 	return 0;
 }
 
-static int ring_open(int kind)
+static unsigned int kind_flags(int kind)
 {
-	unsigned int flags = 0;
-	int ret;
-
 	switch (kind) {
 	case RK_DEFER:
-		flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-		break;
+		return IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
 	case RK_COOP:
-		flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
-		break;
+		return IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
 	case RK_SQPOLL:
-		flags = IORING_SETUP_SQPOLL;
-		break;
+		return IORING_SETUP_SQPOLL;
 	}
-	ret = ring_init(&F.ring, RING_ENTRIES, flags, kind == RK_SQPOLL ? 20 : 0);
+	return 0;
+}
+
+static int ring_open(int kind)
+{
+	int ret;
+
+	ret = ring_init(&F.ring, RING_ENTRIES, kind_flags(kind),
+			kind == RK_SQPOLL ? 20 : 0);
 	if (ret)
 		return ret;
 	F.kind = kind;
@@ -1982,18 +2552,40 @@ static int settled_fd_count(int want)
 	return n;
 }
 
-/* One iteration: returns 0, or -1 when the run cannot go on. */
-static int fuzz_one(void)
+/*
+ * Lower this iteration's limit for its submission: the child is created
+ * on our way back to user space from io_uring_enter() and keeps the limits
+ * we have then. Until hz_restore() we only make system calls: nothing is
+ * allocated, opened or written, and the stack is no deeper than it has
+ * been long before (exec gave it 128 KiB), so it does not grow.
+ */
+static void hz_lower(void)
 {
-	long long deadline;
-	int i, ret;
+	struct rlimit rl;
 
-	F.iter++;
-	F.bad_iter = false;
-	F.iter_rng = F.rng.s;
-	gen_iteration();
+	F.rlim_set = false;
+	if (F.rlim < 0 || F.kind == RK_SQPOLL ||
+	    getrlimit(hz_limits[F.rlim].res, &F.rlim_saved))
+		return;
+	rl = F.rlim_saved;
+	if (F.rlim_val < rl.rlim_cur)
+		rl.rlim_cur = F.rlim_val;
+	F.rlim_set = !setrlimit(hz_limits[F.rlim].res, &rl);
+}
 
-	for (i = 0; i < F.n; i++) {
+static void hz_restore(void)
+{
+	if (F.rlim_set && setrlimit(hz_limits[F.rlim].res, &F.rlim_saved))
+		failure("restoring %s: %s", hz_limits[F.rlim].name,
+			strerror(errno));
+}
+
+/* Copy F.cur[from..to) into the SQ ring; -1 if there is no room. */
+static int queue_sqes(int from, int to)
+{
+	int i;
+
+	for (i = from; i < to; i++) {
 		struct io_uring_sqe *sqe = ring_get_sqe(&F.ring);
 		long long wait_until = ring_now_ms() + WAIT_MS;
 
@@ -2005,19 +2597,540 @@ static int fuzz_one(void)
 		}
 		if (!sqe) {
 			failure("no room in the SQ ring");
-			return recover();
+			return -1;
 		}
 		*sqe = F.cur[i].sqe;
 	}
+	return 0;
+}
+
+/* --- teardown of a ring and of its submitter ----------------------------- */
+
+/*
+ * The signals a crash of ours raises: handled (see setup()), never blocked,
+ * never an exit signal of a child.
+ */
+static const int crash_signals[] = {
+	SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS,
+};
+
+/* The steps of a teardown chain: CLONE, [CLOSE_RANGE], [OPENAT], EXEC. */
+static int td_open_step(const struct td_plan *p)
+{
+	return p->block ? 1 + p->close_copy : -1;
+}
+
+static int td_exec_step(const struct td_plan *p)
+{
+	return 1 + p->close_copy + p->block;
+}
+
+/* In the sub-submitter: one record for the fuzzer, or give up. */
+static void td_report(int fd, int type, int a, int b)
+{
+	struct td_rec r = { type, a, b };
+
+	if (write(fd, &r, sizeof(r)) != sizeof(r))
+		_exit(7);
+}
+
+/* In the sub-submitter: pass on the CQEs that come until @deadline. */
+static void td_pass_cqes(struct spawn_ring *r, int fd, long long deadline)
+{
+	struct spawn_cqe cqes[8];
+	int n, i;
+
+	do {
+		long long left = deadline - ring_now_ms();
+
+		n = ring_wait_cqes(r, cqes, 1, left > 0 ? left : 0);
+		if (n < 0)
+			return;
+		n += ring_reap(r, cqes + n, 8 - n);
+		for (i = 0; i < n; i++)
+			td_report(fd, TD_REC_CQE, cqes[i].user_data, cqes[i].res);
+	} while (ring_now_ms() < deadline);
+}
+
+/*
+ * TD_RING: the sub-submitter lives on, so its children stay its own: it
+ * reaps them and tells us how they ended. Returns its exit status.
+ */
+static int td_sub_reap(int fd)
+{
+	long long deadline = ring_now_ms() + WAIT_MS;
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG | __WALL);
+		if (pid > 0) {
+			td_report(fd, TD_REC_WAITED, pid, status);
+			continue;
+		}
+		if (pid < 0 && errno == ECHILD)
+			return 0;
+		if (ring_now_ms() > deadline) {
+			td_report(fd, TD_REC_HUNG, 0, 0);
+			return 4;
+		}
+		usleep(1000);
+	}
+}
+
+/*
+ * The sub-submitter, a fork of ours: it spawns the chains of @p from a
+ * ring of its own, passes on the CQEs it sees, and after the delay tears
+ * down the ring or itself. It talks to us only through @fd. Returns the
+ * status for _exit(): our stdio and exit handlers are not its own.
+ */
+static int td_sub(const struct td_plan *p, int fd)
+{
+	/* Read by the children when their EXEC runs: never on a stack. */
+	static char *const argv[] = { cfg.child, cfg.guard_arg, NULL };
+	static char *const envp[] = { cfg.guard_env, NULL };
+	static char *const exec_argv[] = { cfg.child, NULL };
+	static char *const exec_envp[] = { NULL };
+	struct io_uring_sqe *sqe;
+	struct spawn_ring r;
+	long long deadline;
+	int k, ret, want = 0;
+	unsigned int i;
+
+	/* A crash here is a death by that signal, which the fuzzer sees. */
+	for (i = 0; i < ARRAY_SIZE(crash_signals); i++)
+		signal(crash_signals[i], SIG_DFL);
+	ret = ring_init(&r, RING_ENTRIES, kind_flags(p->kind), 0);
+	if (ret) {
+		td_report(fd, TD_REC_ERROR, 1, ret);
+		return 2;
+	}
+	for (k = 0; k < p->chains; k++) {
+		int step = 0;
+
+		sqe = ring_get_sqe(&r);
+		prep_clone(sqe, NULL, 0);
+		sqe->flags = IOSQE_IO_LINK;
+		sqe->user_data = TD_UD(k, step++);
+		if (p->close_copy) {
+			sqe = ring_get_sqe(&r);
+			prep_close_range(sqe, r.fd, r.fd, 0);
+			sqe->flags = IOSQE_IO_LINK;
+			sqe->user_data = TD_UD(k, step++);
+		}
+		if (p->block) {
+			sqe = ring_get_sqe(&r);
+			prep_openat(sqe, AT_FDCWD, cfg.fifo, O_RDONLY | O_CLOEXEC, 0);
+			sqe->flags = p->open_link;
+			sqe->user_data = TD_UD(k, step++);
+		}
+		sqe = ring_get_sqe(&r);
+		prep_exec(sqe, AT_FDCWD, cfg.child, argv, envp, 0);
+		sqe->user_data = TD_UD(k, step++);
+		want += step;
+	}
+	ret = ring_submit(&r);
+	td_report(fd, TD_REC_SUBMITTED, ret, want);
+	if (ret != want)
+		return 6;
+	deadline = ring_now_ms() + (p->mode == TD_KILL ? 3 * WAIT_MS : p->delay_ms);
+	td_pass_cqes(&r, fd, deadline);
+
+	switch (p->mode) {
+	case TD_RING:
+		/* Unmapped too: the mappings hold the ring's file as an fd does. */
+		ring_exit(&r);
+		td_report(fd, TD_REC_TORN, 0, 0);
+		return td_sub_reap(fd);
+	case TD_EXEC:
+		execve(cfg.child, exec_argv, exec_envp);
+		td_report(fd, TD_REC_ERROR, 3, -errno);
+		return 5;
+	case TD_EXIT:
+		return 0;
+	}
+	return 3;	/* TD_KILL: we should be dead long since */
+}
+
+/* What the fuzzer knows of a sub-submitter and of the children of its chains. */
+struct td_state {
+	pid_t sub;
+	int pipe;		/* the read end of its reports */
+	int fifo_fd;		/* ours, once we have opened the FIFO */
+	bool unblocked;
+	bool submitted, torn, killed;
+	long long t_fork, t_sub;
+	pid_t pid[TD_CHAINS];	/* from the CLONEs' CQEs, 0 until seen */
+	bool execd[TD_CHAINS];	/* its EXEC was seen to succeed */
+	bool ended[TD_CHAINS];
+	bool swept;		/* we had to kill what was left */
+};
+
+/*
+ * How a chain's child may end, per "Teardown" in the spec. Exit 0 once it
+ * has exec'd: "A child whose EXEC has replaced its image is never killed
+ * this way". Else:
+ *  - TD_EXEC: "If the submitter execs, its exec cancels its requests, and
+ *    so the chains it submitted that are still running": SIGKILL, as the
+ *    chain waits on the FIFO, which we open only once the sub-submitter
+ *    has ended; without the FIFO the EXEC may come first;
+ *  - TD_RING: "closing the ring in the submitter alone does not end a
+ *    running chain": exit 0, unless the chain closed its own copy of the
+ *    ring fd, when the ring's teardown kills it. That teardown runs from
+ *    a workqueue after the close: the child may open the FIFO and exec
+ *    first;
+ *  - TD_EXIT, TD_KILL: "If the submitter exits, its chains run on": exit
+ *    0. A chain that closed its copy of the ring fd may be the last
+ *    holder of the ring's mappings (its memory is the sub-submitter's
+ *    until it execs), or not: either.
+ */
+static void td_expect(const struct td_plan *p, bool execd, bool *exit0,
+		      bool *killed)
+{
+	*exit0 = true;
+	*killed = false;
+	if (execd)
+		return;
+	switch (p->mode) {
+	case TD_EXEC:
+		*killed = true;
+		*exit0 = !p->block;
+		break;
+	default:
+		*killed = p->close_copy;
+		break;
+	}
+}
+
+static void td_child_ended(struct td_state *t, pid_t pid, int st)
+{
+	const struct td_plan *p = &F.td;
+	bool execd = false, exit0, killed;
+	int k;
+
+	F.td_children++;
+	for (k = 0; k < p->chains; k++)
+		if (t->pid[k] == pid)
+			break;
+	if (k < p->chains) {
+		execd = t->execd[k];
+		t->ended[k] = true;
+	} else {
+		/* Its CLONE's CQE was not passed on: any such chain's. */
+		for (k = 0; k < p->chains; k++)
+			execd |= !t->pid[k] && t->execd[k];
+	}
+	td_expect(p, execd, &exit0, &killed);
+	if (exit0 && WIFEXITED(st) && !WEXITSTATUS(st)) {
+		F.td_exit0++;
+		return;
+	}
+	if (killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+		F.td_killed++;
+		return;
+	}
+	if (t->swept)
+		return;		/* killed by us, and reported */
+	failure("teardown by %s: child %d %s %d, want %s", td_name[p->mode],
+		pid, WIFEXITED(st) ? "exited" : "died of signal",
+		WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+		exit0 && killed ? "exit 0 or SIGKILL" :
+		exit0 ? "exit 0" : "SIGKILL");
+}
+
+static void td_record(struct td_state *t, const struct td_rec *r)
+{
+	const struct td_plan *p = &F.td;
+	int k = r->a >> 4, step = r->a & 15;
+
+	switch (r->type) {
+	case TD_REC_SUBMITTED:
+		t->submitted = true;
+		t->t_sub = ring_now_ms();
+		if (r->a != r->b)
+			failure("teardown: io_uring_enter() took %d SQEs of %d",
+				r->a, r->b);
+		return;
+	case TD_REC_CQE:
+		if (k >= p->chains || step > td_exec_step(p))
+			break;
+		if (!step) {
+			if (r->b > 0)
+				t->pid[k] = r->b;
+			else if (r->b != -EAGAIN && r->b != -ENOMEM)
+				failure("teardown: chain %d: CLONE %d", k, r->b);
+		} else if (step == td_exec_step(p)) {
+			t->execd[k] |= !r->b;
+		} else if (step == td_open_step(p) && r->b >= 0) {
+			failure("teardown: chain %d: OPENAT of the FIFO %d before we opened it",
+				k, r->b);
+		}
+		return;
+	case TD_REC_TORN:
+		t->torn = true;
+		return;
+	case TD_REC_WAITED:
+		td_child_ended(t, r->a, r->b);
+		return;
+	case TD_REC_HUNG:
+		failure("teardown by ring: a child still ran %d ms after the ring was closed",
+			WAIT_MS);
+		return;
+	case TD_REC_ERROR:
+		failure("teardown: the sub-submitter failed at step %d: %s", r->a,
+			strerror(-r->b));
+		return;
+	}
+	failure("teardown: record %d (%#x, %d) from the sub-submitter",
+		r->type, r->a, r->b);
+}
+
+static void td_read(struct td_state *t)
+{
+	struct td_rec recs[32];
+	ssize_t n;
+	int i;
+
+	/* Each record is one write, shorter than PIPE_BUF: never split. */
+	while ((n = read(t->pipe, recs, sizeof(recs))) > 0)
+		for (i = 0; i < n / (ssize_t)sizeof(recs[0]); i++)
+			td_record(t, &recs[i]);
+}
+
+/* Let chains blocked on the FIFO go on: their open waits for a writer. */
+static void td_unblock(struct td_state *t)
+{
+	if (t->unblocked)
+		return;
+	t->unblocked = true;
+	t->fifo_fd = open(cfg.fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (t->fifo_fd < 0)
+		failure("teardown: opening %s: %s", cfg.fifo, strerror(errno));
+}
+
+/* Where a task that should have ended waits. */
+static void td_dump_task(pid_t pid)
+{
+	static const char *const what[] = { "wchan", "stack" };
+	char path[64], buf[2048];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(what); i++) {
+		ssize_t n;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, what[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			printf("#   pid %d %s: %s%s", pid, what[i], buf,
+			       buf[n - 1] == '\n' ? "" : "\n");
+		}
+	}
+}
+
+/*
+ * Wait for the sub-submitter to end, killing it when its plan says so,
+ * and open the FIFO once its ring or itself is gone. Returns its status,
+ * or -1 if it could not be reaped.
+ */
+static int td_wait_sub(struct td_state *t)
+{
+	const struct td_plan *p = &F.td;
+	/* Its delay, then (TD_RING) WAIT_MS for its children at most. */
+	long long deadline = t->t_fork + p->delay_ms + 2 * WAIT_MS;
+	bool late = false;
+	int status;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = t->pipe, .events = POLLIN };
+		long long now = ring_now_ms();
+
+		td_read(t);
+		if (p->mode == TD_KILL && !t->killed &&
+		    (p->early ? now >= t->t_fork + p->delay_ms :
+		     t->submitted && now >= t->t_sub + p->delay_ms)) {
+			kill(t->sub, SIGKILL);
+			t->killed = true;
+		}
+		if (t->torn)
+			td_unblock(t);
+		if (waitpid(t->sub, &status, WNOHANG | __WALL) == t->sub)
+			return status;
+		if (now > deadline) {
+			if (late) {
+				failure("teardown: sub-submitter %d survives SIGKILL",
+					t->sub);
+				return -1;
+			}
+			failure("teardown by %s: sub-submitter %d still runs after %lld ms",
+				td_name[p->mode], t->sub, now - t->t_fork);
+			td_dump_task(t->sub);
+			kill(t->sub, SIGKILL);
+			late = true;
+			deadline = now + WAIT_MS;
+		}
+		poll(&pfd, 1, 1);
+	}
+}
+
+/*
+ * Children of the sub-submitter that are ours now and that we do not know
+ * of (it did not live to pass on their CLONE's CQE): reap them all.
+ */
+static void td_sweep(struct td_state *t)
+{
+	long long deadline = ring_now_ms() + WAIT_MS;
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG | __WALL);
+		if (pid > 0) {
+			td_child_ended(t, pid, status);
+			continue;
+		}
+		if (pid < 0 && errno != EINTR)
+			return;		/* ECHILD: none left */
+		if (ring_now_ms() > deadline) {
+			if (t->swept)
+				return;	/* check_no_other_child() goes on */
+			failure("teardown by %s: children run on %d ms after the FIFO was opened",
+				td_name[F.td.mode], WAIT_MS);
+			spawn_walk_children(td_dump_task);
+			spawn_walk_children(spawn_kill_pid);
+			t->swept = true;
+			deadline = ring_now_ms() + WAIT_MS;
+		}
+		usleep(1000);
+	}
+}
+
+/*
+ * A teardown iteration: a sub-submitter spawns chains that block, then
+ * its ring or itself goes away under them. Every child must end as the
+ * spec says, nothing may hang or be left, and our fds are as they were.
+ */
+static void teardown_one(void)
+{
+	const struct td_plan *p = &F.td;
+	int fds = spawn_count_fds(), pipefd[2], status, k;
+	struct td_state t;
+
+	memset(&t, 0, sizeof(t));
+	t.fifo_fd = -1;
+	F.hz_teardown[p->mode]++;
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		failure("teardown: pipe2: %s", strerror(errno));
+		return;
+	}
+	t.t_fork = ring_now_ms();
+	t.sub = fork();
+	if (!t.sub) {
+		close(pipefd[0]);
+		_exit(td_sub(p, pipefd[1]));
+	}
+	close(pipefd[1]);
+	t.pipe = pipefd[0];
+	if (t.sub < 0) {
+		failure("teardown: fork: %s", strerror(errno));
+		close(t.pipe);
+		return;
+	}
+	/* Its children keep its end open until they exec: no EOF to wait for. */
+	fcntl(t.pipe, F_SETFL, O_NONBLOCK);
+
+	status = td_wait_sub(&t);
+	td_read(&t);
+	td_unblock(&t);
+	if (status != -1 &&
+	    (p->mode == TD_KILL ? !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL :
+	     !WIFEXITED(status) || WEXITSTATUS(status)))
+		failure("teardown by %s: sub-submitter %s %d", td_name[p->mode],
+			WIFEXITED(status) ? "exited" : "died of signal",
+			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+
+	/* Reparented to us, the subreaper, unless it reaped them (TD_RING). */
+	for (k = 0; k < p->chains; k++) {
+		bool killed;
+
+		if (!t.pid[k] || t.ended[k])
+			continue;
+		if (reap(t.pid[k], &status, &killed)) {
+			failure("teardown by %s: child %d: %s", td_name[p->mode],
+				t.pid[k], errno == ECHILD ? "not reparented to us" :
+				"does not exit even after SIGKILL");
+			continue;
+		}
+		if (killed) {
+			failure("teardown by %s: child %d ran on %d ms after the FIFO was opened",
+				td_name[p->mode], t.pid[k], WAIT_MS);
+			t.ended[k] = true;
+			continue;
+		}
+		td_child_ended(&t, t.pid[k], status);
+	}
+	td_sweep(&t);
+
+	if (t.fifo_fd >= 0)
+		close(t.fifo_fd);
+	close(t.pipe);
+	if (spawn_count_fds() != fds && settled_fd_count(fds) != fds)
+		failure("teardown: %d fds open, %d before", spawn_count_fds(),
+			fds);
+}
+
+/* One iteration: returns 0, or -1 when the run cannot go on. */
+static int fuzz_one(void)
+{
+	long long deadline;
+	int ret;
+
+	F.iter++;
+	F.bad_iter = false;
+	F.iter_rng = F.rng.s;
+	F.rlim_set = false;
+	gen_iteration();
 	if (cfg.verbose) {
 		printf("# iteration %llu\n", (unsigned long long)F.iter);
 		dump_iteration();
 	}
+	if (F.hz == HZ_TEARDOWN) {
+		teardown_one();
+		goto done;
+	}
+
+	if (queue_sqes(0, F.nb))
+		return recover();
 	F.sqes += F.n;
+	hz_lower();
 	ret = submit_all();
+	hz_restore();
 	if (ret) {
 		failure("submitting: %s", strerror(-ret));
 		return recover();
+	}
+	if (F.rlim_set)
+		F.hz_rlimit[F.rlim]++;
+	F.hz_setuid += F.hz == HZ_SETUID || F.hz == HZ_SETUID_CASE;
+	F.hz_setuid_case += F.hz == HZ_SETUID_CASE;
+	F.hz_ponr_chain += F.ponr_chain;
+	if (F.nb < F.n) {
+		/* The cancel, while the batch's requests run (or are done). */
+		if (F.cancel_delay_us)
+			usleep(F.cancel_delay_us);
+		if (queue_sqes(F.nb, F.n))
+			return recover();
+		ret = submit_all();
+		if (ret) {
+			failure("submitting the cancel: %s", strerror(-ret));
+			return recover();
+		}
+		F.hz_cancel++;
 	}
 
 	deadline = ring_now_ms() + WAIT_MS;
@@ -2038,7 +3151,11 @@ static int fuzz_one(void)
 	flush_cqes();
 	check_chains();
 	check_children();
+	check_doomed_exec();
+	if (F.hz == HZ_SETUID_CASE)
+		check_setuid_case();
 	close_our_fds();
+done:
 	history_note();
 	check_no_other_child();
 	drain_signals();
@@ -2119,11 +3236,141 @@ out:
 	return why;
 }
 
+/* A copy of @from at @to, owned by nobody and setuid: 0 or -errno. */
+static int copy_setuid(const char *from, const char *to)
+{
+	char buf[65536];
+	int in, out, ret = 0;
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (out < 0) {
+		ret = -errno;
+		close(in);
+		return ret;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			break;
+	/* chown() clears the setuid bit: chmod() after it. */
+	if (n || fchown(out, NOBODY, -1) || fchmod(out, 04755))
+		ret = errno ? -errno : -EIO;
+	/* Closed before any exec: an open writer is -ETXTBSY. */
+	if (close(out) && !ret)
+		ret = -errno;
+	close(in);
+	return ret;
+}
+
+static void cleanup_hazards(void)
+{
+	DIR *d = cfg.wdir[0] ? opendir(cfg.wdir) : NULL;
+	struct dirent *e;
+
+	/* A file the setuid chain created that we did not get to remove. */
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	if (cfg.wdir[0])
+		rmdir(cfg.wdir);
+	if (cfg.suid[0])
+		unlink(cfg.suid);
+	if (cfg.fifo[0])
+		unlink(cfg.fifo);
+	if (cfg.tmpfs)
+		umount2(cfg.tmpdir, MNT_DETACH);
+	rmdir(cfg.tmpdir);
+}
+
+/*
+ * What the hazards need. We become a child subreaper: the children of a
+ * sub-submitter that dies come to us. A directory of ours holds the FIFO
+ * that teardown chains block on and, as root, the copy of the program that
+ * is setuid to nobody, on a filesystem that honours setuid bits (a tmpfs
+ * of ours if /tmp does not), and a directory anyone may write to, where
+ * the setuid chain's OPENAT creates its file: a step that ran as nobody
+ * would leave a file of nobody's, not fail. What is missing turns its
+ * hazard off, and the summary says why.
+ */
+static void setup_hazards(void)
+{
+	struct statvfs sv;
+	struct rlimit rl;
+	bool killed;
+	int status;
+	pid_t pid;
+
+	/* The SIGSEGV of an exec that fails late dumps no core. */
+	if (!getrlimit(RLIMIT_CORE, &rl)) {
+		rl.rlim_cur = 0;
+		setrlimit(RLIMIT_CORE, &rl);
+	}
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+		cfg.td_off = "we cannot be a child subreaper";
+	snprintf(cfg.tmpdir, sizeof(cfg.tmpdir), "/tmp/spawn_fuzz.XXXXXX");
+	if (!mkdtemp(cfg.tmpdir)) {
+		cfg.tmpdir[0] = '\0';
+		cfg.suid_off = "no directory of ours in /tmp";
+		cfg.td_off = cfg.suid_off;
+		return;
+	}
+	atexit(cleanup_hazards);
+	if (geteuid()) {
+		cfg.suid_off = "not root";
+	} else if (statvfs(cfg.tmpdir, &sv)) {
+		cfg.suid_off = "statvfs of /tmp failed";
+	} else if (sv.f_flag & (ST_NOSUID | ST_NOEXEC)) {
+		if (mount("tmpfs", cfg.tmpdir, "tmpfs", 0, "mode=0755"))
+			cfg.suid_off = "/tmp is nosuid or noexec, and mounting a tmpfs failed";
+		else
+			cfg.tmpfs = true;
+	}
+	/* mkdtemp() makes it 0700: nobody must reach the directory within. */
+	chmod(cfg.tmpdir, 0755);
+
+	snprintf(cfg.fifo, sizeof(cfg.fifo), "%s/fifo", cfg.tmpdir);
+	if (mkfifo(cfg.fifo, 0600)) {
+		cfg.fifo[0] = '\0';
+		if (!cfg.td_off)
+			cfg.td_off = "mkfifo failed";
+	}
+	if (cfg.suid_off)
+		return;
+	snprintf(cfg.wdir, sizeof(cfg.wdir), "%s/w", cfg.tmpdir);
+	if (mkdir(cfg.wdir, 0777) || chmod(cfg.wdir, 0777)) {
+		cfg.wdir[0] = '\0';
+		cfg.suid_off = "mkdir failed";
+		return;
+	}
+	snprintf(cfg.suid, sizeof(cfg.suid), "%s/setuid-%s", cfg.tmpdir,
+		 cfg.child_name);
+	if (copy_setuid(cfg.child, cfg.suid)) {
+		unlink(cfg.suid);
+		cfg.suid[0] = '\0';
+		cfg.suid_off = "copying the program setuid to nobody failed";
+		return;
+	}
+	/* As nobody it must still exit 0, guard or no guard. */
+	pid = fork();
+	if (!pid) {
+		char *const argv[] = { cfg.suid, cfg.guard_arg, NULL };
+		char *const envp[] = { cfg.guard_env, NULL };
+
+		execve(cfg.suid, argv, envp);
+		_exit(126);
+	}
+	if (pid < 0 || reap(pid, &status, &killed) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		cfg.suid_off = "the setuid copy does not run, or exits non-zero";
+}
+
 static const char *setup(const char *child_opt, char *why, size_t size)
 {
-	static const int crash[] = {
-		SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS,
-	};
 	struct sigaction sa;
 	char exe[PATH_MAX], tmp[PATH_MAX];
 	struct rlimit rl;
@@ -2196,19 +3443,21 @@ static const char *setup(const char *child_opt, char *why, size_t size)
 	 */
 	signal(SIGCHLD, SIG_DFL);
 	sigfillset(&mask);
-	for (i = 0; i < ARRAY_SIZE(crash); i++)
-		sigdelset(&mask, crash[i]);
+	for (i = 0; i < ARRAY_SIZE(crash_signals); i++)
+		sigdelset(&mask, crash_signals[i]);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_crash;
 	sa.sa_flags = SA_RESETHAND;
-	for (i = 0; i < ARRAY_SIZE(crash); i++)
-		sigaction(crash[i], &sa, NULL);
+	for (i = 0; i < ARRAY_SIZE(crash_signals); i++)
+		sigaction(crash_signals[i], &sa, NULL);
 
 	if (mem_init(&F.mem)) {
 		snprintf(why, size, "mmap: %s", strerror(errno));
 		return why;
 	}
+	if (!cfg.no_hazards)
+		setup_hazards();
 	return NULL;
 }
 
@@ -2246,17 +3495,50 @@ static void print_histogram(void)
 	printf("%s\n", line);
 }
 
+/* That the run met every hazard, and how often. */
+static void print_hazards(void)
+{
+	long rlimits = 0;
+	unsigned int i;
+
+	if (cfg.no_hazards) {
+		printf("# hazards: off (-H)\n");
+		return;
+	}
+	for (i = 0; i < RL_NR; i++)
+		rlimits += F.hz_rlimit[i];
+	/* One line, for a log to grep. */
+	printf("# hazards: rlimit=%ld setuid=%ld setuid_chain=%ld ponr_chain=%ld",
+	       rlimits, F.hz_setuid, F.hz_setuid_case, F.hz_ponr_chain);
+	printf(" cancel=%ld teardown_ring=%ld teardown_exec=%ld", F.hz_cancel,
+	       F.hz_teardown[TD_RING], F.hz_teardown[TD_EXEC]);
+	printf(" teardown_exit=%ld teardown_kill=%ld ponr_segv=%ld\n",
+	       F.hz_teardown[TD_EXIT], F.hz_teardown[TD_KILL], F.ponr_segv);
+	printf("# rlimits:");
+	for (i = 0; i < RL_NR; i++)
+		printf(" %s=%ld", hz_limits[i].name + 7, F.hz_rlimit[i]);
+	printf("; EXECs under RLIMIT_AS 64 KiB that failed late: %ld\n",
+	       F.hz_doomed);
+	printf("# teardown children: %ld (exit 0: %ld, SIGKILL: %ld)\n",
+	       F.td_children, F.td_exit0, F.td_killed);
+	if (cfg.suid_off)
+		printf("# setuid hazard off: %s\n", cfg.suid_off);
+	if (cfg.td_off)
+		printf("# teardown hazard off: %s\n", cfg.td_off);
+}
+
 static void print_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-n iterations] [-s seed] [-T seconds] [-q] [-v] [-F] [-k kind]\n"
-		"       [-c program]\n"
+		"usage: %s [-n iterations] [-s seed] [-T seconds] [-q] [-v] [-F] [-H]\n"
+		"       [-k kind] [-c program]\n"
 		"  -n  iterations (default 20000)\n"
 		"  -s  random seed (default: from the time)\n"
 		"  -T  stop after this many seconds, 0 for no limit (default 0)\n"
 		"  -q  quiet: no progress lines\n"
 		"  -v  print every iteration's SQEs\n"
 		"  -F  count our fds after every iteration (not every 500)\n"
+		"  -H  no hazards: no lowered limits, setuid program, cancel or teardown\n"
 		"  -k  the first ring: 0 plain, 1 defer_taskrun, 2 coop_taskrun, 3 sqpoll\n"
 		"  -c  the program to exec (default: stress_child beside us)\n",
 		prog);
@@ -2273,7 +3555,7 @@ int main(int argc, char **argv)
 
 	cfg.iterations = 20000;
 	cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	while ((opt = getopt(argc, argv, "n:s:T:qvFk:c:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:T:qvFHk:c:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			cfg.iterations = strtol(optarg, NULL, 0);
@@ -2286,6 +3568,9 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			cfg.fd_check_all = true;
+			break;
+		case 'H':
+			cfg.no_hazards = true;
 			break;
 		case 'q':
 			cfg.quiet = true;
@@ -2317,8 +3602,12 @@ int main(int argc, char **argv)
 		printf("not ok 1 spawn_fuzz # setup: %s\n", why);
 		return KSFT_FAIL;
 	}
-	printf("# spawn_fuzz: -n %ld -s %llu -T %d, exec %s\n", cfg.iterations,
-	       (unsigned long long)cfg.seed, cfg.time_limit, cfg.child);
+	printf("# spawn_fuzz: -n %ld -s %llu -T %d%s, exec %s\n", cfg.iterations,
+	       (unsigned long long)cfg.seed, cfg.time_limit,
+	       cfg.no_hazards ? " -H" : "", cfg.child);
+	if (!cfg.no_hazards)
+		printf("# hazards: setuid copy %s, teardown %s\n",
+		       cfg.suid_off ?: cfg.suid, cfg.td_off ?: "on");
 
 	F.rng.s = cfg.seed;
 	F.ring.fd = -1;
@@ -2389,6 +3678,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)F.iter, F.sqes, F.cqes, F.late_cqes, F.late_fds);
 	printf("# children: %ld (exit 0: %ld, exit 127: %ld, killed: %ld)\n",
 	       F.children, F.exit0, F.exit127, F.killed);
+	print_hazards();
 	print_histogram();
 	printf("# failures: %ld\n", F.failures);
 	printf("# elapsed: %.1f s\n", (ring_now_ms() - start) / 1000.0);
