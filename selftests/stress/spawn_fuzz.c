@@ -2057,7 +2057,10 @@ static bool returns_fd(__u8 op)
 /*
  * The links headed by a CLONE, once every CQE they owe is in. A request
  * of a chain that has no CQE had IOSQE_CQE_SKIP_SUCCESS (or follows one)
- * and succeeded: in a chain, failed and cancelled requests always post.
+ * and succeeded, or was cancelled by the failure of such a request: as in
+ * any io_uring link, a failed request with the flag posts its CQE and the
+ * requests its failure cancels post none. Other cancellations post
+ * -ECANCELED.
  */
 static void check_chains(void)
 {
@@ -2065,7 +2068,8 @@ static void check_chains(void)
 
 	for (i = 0; i < F.n; i++) {
 		struct fz_sqe *c = &F.cur[i];
-		bool stopped = false, execd = false, prev_fd = false;
+		bool stopped = false, silent = false, execd = false;
+		bool prev_fd = false;
 
 		if (c->sqe.opcode != IORING_OP_CLONE || c->head != i ||
 		    !c->seen)
@@ -2099,6 +2103,12 @@ static void check_chains(void)
 						j, op_name(op), s->res, c->res);
 				continue;
 			}
+			if (stopped && silent) {
+				if (s->seen)
+					failure("[%d] %s: res %d after a failed SKIP, want none",
+						j, op_name(op), s->res);
+				continue;
+			}
 			if (stopped) {
 				if (!s->seen || s->res != -ECANCELED)
 					failure("[%d] %s: %s %d after the chain, want -ECANCELED",
@@ -2118,6 +2128,7 @@ static void check_chains(void)
 				stopped = true;
 			} else if (!ok && !(s->sqe.flags & IOSQE_IO_HARDLINK)) {
 				stopped = true;
+				silent = s->sqe.flags & IOSQE_CQE_SKIP_SUCCESS;
 			}
 			/* An fd from a skipped CQE: the number is unknown, but valid. */
 			prev_fd = ok && returns_fd(op);
