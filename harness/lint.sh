@@ -17,7 +17,7 @@ gate() { # name, command...
 	fi
 }
 
-rs_kernel=("$ROOT"/rust/io_uring_spawn/*.rs)
+rs_kernel=("$ROOT"/rust/io_uring_spawn/*.rs "$ROOT"/rust/io_uring_spawn/abstractions/*.rs)
 gate "rustfmt (kernel)" /usr/bin/rustfmt --edition 2021 --check \
 	--config-path "$KSRC/.rustfmt.toml" "${rs_kernel[@]}"
 gate "rustfmt (userspace)" cargo fmt --manifest-path "$ROOT/selftests/rust/Cargo.toml" --check

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The chain of requests linked after a CLONE.
+//! The chain runner: the requests linked after a CLONE, run in its child.
 //!
 //! The chain is owned: every request in it is completed exactly once, either
 //! by running it in the child or by cancelling it. Dropping a [`Chain`]
@@ -9,10 +9,12 @@
 //! with nothing left behind, without any cleanup written out on that path.
 //!
 //! The logic is generic over [`ChainReq`] so KUnit can drive it with fake
-//! requests; the real ones are [`crate::req::Req`].
+//! requests; the real ones are io_uring requests (see `clone.rs`).
 
-use crate::req::{ReqFlags, EBADF, ECANCELED, EOPNOTSUPP, OP_DUP, OP_EXEC};
-use kernel::{bindings, prelude::*};
+use kernel::prelude::*;
+
+use crate::abstractions::io_uring::{op, ReqFlags};
+use crate::abstractions::seccomp::Verdict;
 
 /// A request that a chain owns.
 pub(crate) trait ChainReq: Sized {
@@ -38,38 +40,80 @@ pub(crate) trait ChainReq: Sized {
     /// Issues the request in the current task, completes it and returns its
     /// result.
     fn run(self) -> i32;
-    /// Completes the request with `res` without issuing it.
-    fn cancel(self, res: i32);
+    /// Completes the request with `err` without issuing it.
+    fn cancel(self, err: Error);
     /// Completes the request with `-ECANCELED` without issuing it and
     /// without a CQE.
     fn cancel_without_cqe(self);
 }
 
+/// What the CLONE and the runner tell a chain-only request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ChainHead {
+    /// Set by the CLONE that owns the chain: these opcodes run only there.
+    pub(crate) in_chain: bool,
+    /// The fd the request before this one returned, or `-EBADF` if it did
+    /// not return one (for `IORING_DUP_FROM_PREV`).
+    pub(crate) prev_fd: i32,
+}
+
+/// The command of a chain-only request: the [`ChainHead`], then the
+/// arguments its ->prep() read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ChainCmd<T> {
+    pub(crate) head: ChainHead,
+    pub(crate) args: T,
+}
+
+impl<T> ChainCmd<T> {
+    pub(crate) fn new(args: T) -> Self {
+        ChainCmd {
+            head: ChainHead {
+                in_chain: false,
+                prev_fd: EBADF.to_errno(),
+            },
+            args,
+        }
+    }
+
+    /// The arguments, if the request runs in a chain: these opcodes
+    /// complete with `-EINVAL` anywhere else.
+    pub(crate) fn in_chain(&self) -> Result<&T> {
+        if !self.head.in_chain {
+            return Err(EINVAL);
+        }
+        Ok(&self.args)
+    }
+}
+
+/// Opcodes that run only in a spawn chain: their command is a [`ChainCmd`].
+pub(crate) const CHAIN_ONLY: [u8; 4] = [op::EXEC, op::DUP, op::CHDIR, op::CLOSE_RANGE];
+
 /// Opcodes that may run in a spawn chain: they act on the current task's
 /// files, fs state and creds and complete synchronously when issued
 /// blocking.
-const ALLOWED: [u32; 8] = [
-    bindings::io_uring_op_IORING_OP_NOP,
-    bindings::io_uring_op_IORING_OP_OPENAT,
-    bindings::io_uring_op_IORING_OP_OPENAT2,
-    bindings::io_uring_op_IORING_OP_CLOSE,
-    bindings::io_uring_op_IORING_OP_EXEC,
-    bindings::io_uring_op_IORING_OP_DUP,
-    bindings::io_uring_op_IORING_OP_CHDIR,
-    bindings::io_uring_op_IORING_OP_CLOSE_RANGE,
+const ALLOWED: [u8; 8] = [
+    op::NOP,
+    op::OPENAT,
+    op::OPENAT2,
+    op::CLOSE,
+    op::EXEC,
+    op::DUP,
+    op::CHDIR,
+    op::CLOSE_RANGE,
 ];
 
-/// Why a request may not run in a spawn chain, as the errno it completes
+/// Why a request may not run in a spawn chain, as the error it completes
 /// with; `None` if it may.
-pub(crate) fn refusal(opcode: u8, flags: ReqFlags) -> Option<i32> {
-    if !ALLOWED.contains(&(opcode as u32)) {
+pub(crate) fn refusal(opcode: u8, flags: ReqFlags) -> Option<Error> {
+    if !ALLOWED.contains(&opcode) {
         return Some(EOPNOTSUPP);
     }
     // A personality would run one step with other creds than the child's.
     // A linked timeout would be armed against a request io_uring no longer
     // sees.
     if flags.has(ReqFlags::CREDS) || flags.has(ReqFlags::LTIMEOUT) {
-        return Some(EINVAL.to_errno());
+        return Some(EINVAL);
     }
     None
 }
@@ -84,54 +128,6 @@ pub(crate) enum Outcome {
     /// Seccomp said to kill the task that would exec: the child dies of
     /// `SIGSYS`.
     Killed,
-}
-
-/// What the child's seccomp filters say of an EXEC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    Allow,
-    /// The EXEC fails with this errno without being tried.
-    Fail(i32),
-    Kill,
-}
-
-const MAX_ERRNO: u32 = 4095;
-
-/// The verdict on an exec from a `SECCOMP_RET_*` value. The exec is not a
-/// system call made from user space: there is no syscall to skip with a
-/// tracer's or a supervisor's say, nor a user context to deliver a
-/// `SIGSYS` to, so those actions refuse it with `-EPERM`. A
-/// `SECCOMP_RET_ERRNO` of 0 would report success without an exec: it is
-/// `-EPERM` too. Unknown actions kill, as seccomp does.
-pub(crate) fn verdict_of(ret: u32) -> Verdict {
-    let data = ret & bindings::SECCOMP_RET_DATA;
-    match ret & bindings::SECCOMP_RET_ACTION_FULL {
-        bindings::SECCOMP_RET_ALLOW | bindings::SECCOMP_RET_LOG => Verdict::Allow,
-        bindings::SECCOMP_RET_ERRNO if data != 0 => Verdict::Fail(-(data.min(MAX_ERRNO) as i32)),
-        bindings::SECCOMP_RET_ERRNO
-        | bindings::SECCOMP_RET_TRACE
-        | bindings::SECCOMP_RET_USER_NOTIF
-        | bindings::SECCOMP_RET_TRAP => Verdict::Fail(-(bindings::EPERM as i32)),
-        _ => Verdict::Kill,
-    }
-}
-
-/// The laxer of two verdicts: what a task may do one way or the other.
-pub(crate) fn laxer(a: Verdict, b: Verdict) -> Verdict {
-    match (a, b) {
-        (Verdict::Allow, _) | (_, Verdict::Allow) => Verdict::Allow,
-        (Verdict::Fail(e), _) | (_, Verdict::Fail(e)) => Verdict::Fail(e),
-        _ => Verdict::Kill,
-    }
-}
-
-/// The stricter of two verdicts.
-pub(crate) fn stricter(a: Verdict, b: Verdict) -> Verdict {
-    match (a, b) {
-        (Verdict::Kill, _) | (_, Verdict::Kill) => Verdict::Kill,
-        (Verdict::Fail(e), _) | (_, Verdict::Fail(e)) => Verdict::Fail(e),
-        _ => Verdict::Allow,
-    }
 }
 
 /// The requests linked after a CLONE, in order.
@@ -166,16 +162,16 @@ impl<R: ChainReq> Chain<R> {
     }
 
     /// Takes the first request off the chain.
-    pub(crate) fn pop(&mut self) -> Option<R> {
+    fn pop(&mut self) -> Option<R> {
         let mut req = self.head.take()?;
         self.head = req.take_next();
         Some(req)
     }
 
     /// Checks that every request may run in a spawn chain and tells the
-    /// EXECs they are in one. On refusal the offending request completes
-    /// with its errno, all others with `-ECANCELED`, and the CLONE is
-    /// `-EINVAL`.
+    /// chain-only ones they are in one. On refusal the offending request
+    /// completes with its error, all others with `-ECANCELED`, and the
+    /// CLONE is `-EINVAL`.
     pub(crate) fn vet(mut self) -> Result<Self> {
         let mut bad = None;
         let mut index = 0usize;
@@ -220,7 +216,7 @@ impl<R: ChainReq> Chain<R> {
     /// forces past its point of no return among them). Nothing runs after
     /// that: the steps left are cancelled.
     pub(crate) fn run(mut self, stop: &dyn Fn(&mut Self) -> bool) -> Outcome {
-        let mut prev_fd = EBADF;
+        let mut prev_fd = EBADF.to_errno();
         while !self.is_empty() {
             if stop(&mut self) {
                 // `self` drops: every step left is cancelled.
@@ -231,10 +227,10 @@ impl<R: ChainReq> Chain<R> {
             };
             let op = req.opcode();
             let returns_fd = req.returns_fd();
-            let exec = op == OP_EXEC;
+            let exec = op == op::EXEC;
             let hard = req.flags().has(ReqFlags::HARDLINK);
             let skip = req.flags().has(ReqFlags::CQE_SKIP);
-            if op == OP_DUP {
+            if op == op::DUP {
                 req.set_prev_fd(prev_fd);
             }
             let res = if exec {
@@ -242,17 +238,21 @@ impl<R: ChainReq> Chain<R> {
                     Verdict::Allow => req.run(),
                     Verdict::Fail(err) => {
                         req.cancel(err);
-                        err
+                        err.to_errno()
                     }
                     Verdict::Kill => {
-                        req.cancel(-(bindings::EPERM as i32));
+                        req.cancel(EPERM);
                         return Outcome::Killed;
                     }
                 }
             } else {
                 req.run()
             };
-            prev_fd = if res >= 0 && returns_fd { res } else { EBADF };
+            prev_fd = if res >= 0 && returns_fd {
+                res
+            } else {
+                EBADF.to_errno()
+            };
             if res >= 0 {
                 if exec {
                     // `self` drops: whatever follows the EXEC is cancelled.
@@ -266,13 +266,11 @@ impl<R: ChainReq> Chain<R> {
         }
         Outcome::Failed
     }
-}
 
-impl<R: ChainReq> Chain<R> {
     /// Ends the chain without running it, because the child could not be
     /// set up (its attributes failed to apply): the first request carries
     /// `err`, the rest `-ECANCELED`.
-    pub(crate) fn abort(mut self, err: i32) -> Outcome {
+    pub(crate) fn abort(mut self, err: Error) -> Outcome {
         if let Some(req) = self.pop() {
             req.cancel(err);
         }

@@ -1,21 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! KUnit cases for the spawn core, registered by kunit.c.
+//! KUnit cases for the spawn core, listed at the end of this file.
 //!
 //! The chain and start-up logic run here on fake requests that record what
 //! happens to them, so every unwind path can be driven, including a failure
 //! at each step that can fail, and checked for "every request completed
-//! exactly once, with the right result".
+//! exactly once, with the right result". Adding a case is adding a function
+//! here and its name to the list.
 
 use core::cell::{Cell, RefCell};
-use kernel::{bindings, prelude::*};
+use kernel::prelude::*;
 
-use crate::chain::{laxer, refusal, stricter, verdict_of, Chain, ChainReq, Outcome, Verdict};
-use crate::child::{apply_attr, check_clone_flags, start, AttrOps, Spawn, Spawner};
-use crate::req::{
-    ReqFlags, CHAIN_ONLY, EBADF, ECANCELED, EOPNOTSUPP, OP_CHDIR, OP_CLOSE_RANGE, OP_DUP, OP_EXEC,
-};
-use crate::sqe::{self, CloneOpts, SpawnAttr, SqeFields, CLONE_ARGS_SIZE, SPAWN_ATTR_SIZE};
+use crate::abstractions::io_uring::{op, ReqFlags, Sqe};
+use crate::abstractions::kunit::kunit_cases;
+use crate::abstractions::seccomp::{self, laxer, stricter, verdict_of, Verdict};
+use crate::abstractions::signal::{self, SigSet};
+use crate::abstractions::task::CloneOpts;
+use crate::abstractions::uaccess::{CloneArgs, SpawnAttrArgs, CLONE_ARGS_SIZE};
+use crate::abstractions::uapi;
+use crate::attr::{self, apply_attr, AttrOps, SpawnAttr};
+use crate::chain::{refusal, Chain, ChainReq, Outcome, CHAIN_ONLY};
+use crate::clone::{self, check_clone_flags, start, Spawn, Spawner};
+use crate::exec;
+use crate::files;
 
 macro_rules! check {
     ($cond:expr) => {
@@ -23,15 +30,21 @@ macro_rules! check {
     };
 }
 
-const NOP: u8 = bindings::io_uring_op_IORING_OP_NOP as u8;
-const OPENAT: u8 = bindings::io_uring_op_IORING_OP_OPENAT as u8;
-const CLOSE: u8 = bindings::io_uring_op_IORING_OP_CLOSE as u8;
-const READ: u8 = bindings::io_uring_op_IORING_OP_READ as u8;
-const LINK_TIMEOUT: u8 = bindings::io_uring_op_IORING_OP_LINK_TIMEOUT as u8;
-const CLONE: u8 = bindings::io_uring_op_IORING_OP_CLONE as u8;
-const ENOENT: i32 = -(bindings::ENOENT as i32);
-const EACCES: i32 = -(bindings::EACCES as i32);
-const EINVAL_: i32 = -(bindings::EINVAL as i32);
+const NOP: u8 = op::NOP;
+const OPENAT: u8 = op::OPENAT;
+const CLOSE: u8 = op::CLOSE;
+const READ: u8 = op::READ;
+const LINK_TIMEOUT: u8 = op::LINK_TIMEOUT;
+const CLONE: u8 = op::CLONE;
+const OP_EXEC: u8 = op::EXEC;
+const OP_DUP: u8 = op::DUP;
+const OP_CHDIR: u8 = op::CHDIR;
+const OP_CLOSE_RANGE: u8 = op::CLOSE_RANGE;
+
+/// An error as a request's result.
+fn n(err: Error) -> i32 {
+    err.to_errno()
+}
 
 /// One fake request: opcode, flags, and the result it gives when run.
 #[derive(Clone, Copy)]
@@ -170,8 +183,8 @@ impl ChainReq for FakeReq<'_> {
         self.steps[self.id].2
     }
 
-    fn cancel(self, res: i32) {
-        self.log.push(Ev::Cancelled(self.id, res));
+    fn cancel(self, err: Error) {
+        self.log.push(Ev::Cancelled(self.id, err.to_errno()));
     }
 
     fn cancel_without_cqe(self) {
@@ -192,8 +205,7 @@ fn never(_: &mut Chain<FakeReq<'_>>) -> bool {
     false
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_vet_accepts_allowed(_t: *mut bindings::kunit) {
+fn vet_accepts_allowed() {
     let log = Log::new();
     let steps = [
         Step(NOP, LINK, 0),
@@ -212,46 +224,42 @@ extern "C" fn io_spawn_test_vet_accepts_allowed(_t: *mut bindings::kunit) {
         .events
         .borrow()
         .iter()
-        .all(|e| matches!(e, Ev::Cancelled(_, ECANCELED))));
+        .all(|e| matches!(e, Ev::Cancelled(_, r) if *r == n(ECANCELED))));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_vet_refuses_opcode(_t: *mut bindings::kunit) {
+fn vet_refuses_opcode() {
     let log = Log::new();
     let steps = [Step(NOP, LINK, 0), Step(READ, LINK, 0), Step(OP_EXEC, 0, 0)];
     check!(chain(&steps, &log).vet().err() == Some(EINVAL));
     check!(log.is(&[
-        Ev::Cancelled(0, ECANCELED),
-        Ev::Cancelled(1, EOPNOTSUPP),
-        Ev::Cancelled(2, ECANCELED)
+        Ev::Cancelled(0, n(ECANCELED)),
+        Ev::Cancelled(1, n(EOPNOTSUPP)),
+        Ev::Cancelled(2, n(ECANCELED))
     ]));
     check!(log.marked.get() == 0);
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_vet_refuses_flags(_t: *mut bindings::kunit) {
+fn vet_refuses_flags() {
     let log = Log::new();
     let steps = [Step(OPENAT, LINK | ReqFlags::CREDS, 0), Step(OP_EXEC, 0, 0)];
     check!(chain(&steps, &log).vet().is_err());
-    check!(log.is(&[Ev::Cancelled(0, EINVAL_), Ev::Cancelled(1, ECANCELED)]));
+    check!(log.is(&[Ev::Cancelled(0, n(EINVAL)), Ev::Cancelled(1, n(ECANCELED))]));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_refusal_table(_t: *mut bindings::kunit) {
+fn refusal_table() {
     check!(refusal(NOP, ReqFlags(0)).is_none());
     check!(refusal(OP_EXEC, ReqFlags(HARD)).is_none());
     check!(refusal(CLONE, ReqFlags(LINK)) == Some(EOPNOTSUPP));
     check!(refusal(READ, ReqFlags(0)) == Some(EOPNOTSUPP));
     check!(refusal(LINK_TIMEOUT, ReqFlags(0)) == Some(EOPNOTSUPP));
-    check!(refusal(NOP, ReqFlags(ReqFlags::LTIMEOUT)) == Some(EINVAL_));
+    check!(refusal(NOP, ReqFlags(ReqFlags::LTIMEOUT)) == Some(EINVAL));
     for op in [OP_DUP, OP_CHDIR, OP_CLOSE_RANGE] {
         check!(refusal(op, ReqFlags(LINK)).is_none());
-        check!(refusal(op, ReqFlags(ReqFlags::CREDS)) == Some(EINVAL_));
+        check!(refusal(op, ReqFlags(ReqFlags::CREDS)) == Some(EINVAL));
     }
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_run_exec_cancels_rest(_t: *mut bindings::kunit) {
+fn run_exec_cancels_rest() {
     let log = Log::new();
     let steps = [
         Step(OPENAT, LINK, 3),
@@ -259,33 +267,31 @@ extern "C" fn io_spawn_test_run_exec_cancels_rest(_t: *mut bindings::kunit) {
         Step(NOP, 0, 0),
     ];
     check!(chain(&steps, &log).run(&never) == Outcome::Execd);
-    check!(log.is(&[Ev::Ran(0), Ev::Ran(1), Ev::Cancelled(2, ECANCELED)]));
+    check!(log.is(&[Ev::Ran(0), Ev::Ran(1), Ev::Cancelled(2, n(ECANCELED))]));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_run_soft_failure_stops(_t: *mut bindings::kunit) {
+fn run_soft_failure_stops() {
     let log = Log::new();
     let steps = [
-        Step(OPENAT, LINK, ENOENT),
+        Step(OPENAT, LINK, n(ENOENT)),
         Step(NOP, LINK, 0),
         Step(OP_EXEC, 0, 0),
     ];
     check!(chain(&steps, &log).run(&never) == Outcome::Failed);
     check!(log.is(&[
         Ev::Ran(0),
-        Ev::Cancelled(1, ECANCELED),
-        Ev::Cancelled(2, ECANCELED)
+        Ev::Cancelled(1, n(ECANCELED)),
+        Ev::Cancelled(2, n(ECANCELED))
     ]));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_run_skip_success_failure(_t: *mut bindings::kunit) {
+fn run_skip_success_failure() {
     // As io_uring's links: a failed IOSQE_CQE_SKIP_SUCCESS request posts
     // its CQE, and the requests its failure cancels post none.
     let log = Log::new();
     let steps = [
         Step(NOP, LINK | SKIP, 0),
-        Step(OPENAT, LINK | SKIP, ENOENT),
+        Step(OPENAT, LINK | SKIP, n(ENOENT)),
         Step(NOP, LINK, 0),
         Step(OP_EXEC, 0, 0),
     ];
@@ -295,31 +301,30 @@ extern "C" fn io_spawn_test_run_skip_success_failure(_t: *mut bindings::kunit) {
 
     // Hard-linked, it does not break the chain.
     let log = Log::new();
-    let steps = [Step(OP_EXEC, HARD | SKIP, ENOENT), Step(OP_EXEC, 0, 0)];
+    let steps = [Step(OP_EXEC, HARD | SKIP, n(ENOENT)), Step(OP_EXEC, 0, 0)];
     check!(chain(&steps, &log).run(&never) == Outcome::Execd);
     check!(log.is(&[Ev::Ran(0), Ev::Ran(1)]));
 
     // A failure without the flag cancels the rest with CQEs, flag or not.
     let log = Log::new();
     let steps = [
-        Step(OPENAT, LINK, ENOENT),
+        Step(OPENAT, LINK, n(ENOENT)),
         Step(NOP, LINK | SKIP, 0),
         Step(OP_EXEC, 0, 0),
     ];
     check!(chain(&steps, &log).run(&never) == Outcome::Failed);
     check!(log.is(&[
         Ev::Ran(0),
-        Ev::Cancelled(1, ECANCELED),
-        Ev::Cancelled(2, ECANCELED)
+        Ev::Cancelled(1, n(ECANCELED)),
+        Ev::Cancelled(2, n(ECANCELED))
     ]));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_run_hardlink_path_search(_t: *mut bindings::kunit) {
+fn run_hardlink_path_search() {
     let log = Log::new();
     let steps = [
-        Step(OP_EXEC, HARD, ENOENT),
-        Step(OP_EXEC, HARD, EACCES),
+        Step(OP_EXEC, HARD, n(ENOENT)),
+        Step(OP_EXEC, HARD, n(EACCES)),
         Step(OP_EXEC, 0, 0),
     ];
     check!(chain(&steps, &log).run(&never) == Outcome::Execd);
@@ -327,21 +332,19 @@ extern "C" fn io_spawn_test_run_hardlink_path_search(_t: *mut bindings::kunit) {
 
     // The last hard-linked EXEC failing too ends the chain.
     let log = Log::new();
-    let steps = [Step(OP_EXEC, HARD, ENOENT), Step(OP_EXEC, 0, ENOENT)];
+    let steps = [Step(OP_EXEC, HARD, n(ENOENT)), Step(OP_EXEC, 0, n(ENOENT))];
     check!(chain(&steps, &log).run(&never) == Outcome::Failed);
     check!(log.each_once(2));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_run_without_exec_fails(_t: *mut bindings::kunit) {
+fn run_without_exec_fails() {
     let log = Log::new();
     let steps = [Step(NOP, LINK, 0), Step(OPENAT, 0, 4)];
     check!(chain(&steps, &log).run(&never) == Outcome::Failed);
     check!(log.is(&[Ev::Ran(0), Ev::Ran(1)]));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_run_stops_on_fatal_signal(_t: *mut bindings::kunit) {
+fn run_stops_on_fatal_signal() {
     let log = Log::new();
     let steps = [Step(NOP, LINK, 0), Step(NOP, LINK, 0), Step(OP_EXEC, 0, 0)];
     let calls = Cell::new(0);
@@ -352,8 +355,8 @@ extern "C" fn io_spawn_test_run_stops_on_fatal_signal(_t: *mut bindings::kunit) 
     check!(chain(&steps, &log).run(&stop) == Outcome::Failed);
     check!(log.is(&[
         Ev::Ran(0),
-        Ev::Cancelled(1, ECANCELED),
-        Ev::Cancelled(2, ECANCELED)
+        Ev::Cancelled(1, n(ECANCELED)),
+        Ev::Cancelled(2, n(ECANCELED))
     ]));
 }
 
@@ -397,31 +400,28 @@ fn start_with(fail_alloc: bool, fail_create: Option<Error>) -> (Result<i32>, Log
         fail_create,
         created: Cell::new(false),
     };
-    let res = start(
-        chain(&STEPS, &log),
-        &CloneOpts::default(),
-        SpawnAttr::default(),
-        (),
-        &sp,
-    );
+    let spawn = Spawn {
+        chain: chain(&STEPS, &log),
+        attr: SpawnAttr::default(),
+        track: (),
+    };
+    let res = start(spawn, &CloneOpts::default(), &sp);
     let created = sp.created.get();
     (res, log, created)
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_start_alloc_failure(_t: *mut bindings::kunit) {
+fn start_alloc_failure() {
     let (res, log, created) = start_with(true, None);
     check!(res.err() == Some(ENOMEM));
     check!(!created);
     check!(log.is(&[
-        Ev::Cancelled(0, ECANCELED),
-        Ev::Cancelled(1, ECANCELED),
-        Ev::Cancelled(2, ECANCELED)
+        Ev::Cancelled(0, n(ECANCELED)),
+        Ev::Cancelled(1, n(ECANCELED)),
+        Ev::Cancelled(2, n(ECANCELED))
     ]));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_start_create_failure(_t: *mut bindings::kunit) {
+fn start_create_failure() {
     let (res, log, created) = start_with(false, Some(EAGAIN));
     check!(res.err() == Some(EAGAIN));
     check!(!created);
@@ -430,33 +430,31 @@ extern "C" fn io_spawn_test_start_create_failure(_t: *mut bindings::kunit) {
         .events
         .borrow()
         .iter()
-        .all(|e| matches!(e, Ev::Cancelled(_, ECANCELED))));
+        .all(|e| matches!(e, Ev::Cancelled(_, r) if *r == n(ECANCELED))));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_start_success(_t: *mut bindings::kunit) {
+fn start_success() {
     let (res, log, created) = start_with(false, None);
     check!(res.ok() == Some(4242));
     check!(created);
-    check!(log.is(&[Ev::Ran(0), Ev::Ran(1), Ev::Cancelled(2, ECANCELED)]));
+    check!(log.is(&[Ev::Ran(0), Ev::Ran(1), Ev::Cancelled(2, n(ECANCELED))]));
 }
 
-fn sqe() -> SqeFields {
-    SqeFields::default()
+fn sqe() -> Sqe {
+    Sqe::default()
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_clone_sqe(_t: *mut bindings::kunit) {
-    check!(matches!(sqe::clone_sqe(&sqe()), Ok(c) if c.args.is_none() && c.attr == 0));
+fn clone_sqe() {
+    check!(matches!(clone::clone_sqe(&sqe()), Ok(c) if c.args.is_none() && c.attr == 0));
     let mut s = sqe();
     s.addr = 0x1000;
     s.len = 88;
     s.off = 0x2000;
-    check!(matches!(sqe::clone_sqe(&s),
+    check!(matches!(clone::clone_sqe(&s),
         Ok(c) if c.attr == 0x2000 && matches!(c.args, Some(a) if a.addr == 0x1000 && a.len == 88)));
     s.len = 0;
-    check!(sqe::clone_sqe(&s) == Err(EINVAL));
-    let bad: [fn(&mut SqeFields); 8] = [
+    check!(clone::clone_sqe(&s) == Err(EINVAL));
+    let bad: [fn(&mut Sqe); 8] = [
         |s| s.addr3 = 1,
         |s| s.pad2 = 1,
         |s| s.op_flags = 1,
@@ -469,23 +467,22 @@ extern "C" fn io_spawn_test_clone_sqe(_t: *mut bindings::kunit) {
     for set in bad {
         let mut s = sqe();
         set(&mut s);
-        check!(sqe::clone_sqe(&s) == Err(EINVAL));
+        check!(clone::clone_sqe(&s) == Err(EINVAL));
     }
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_exec_sqe(_t: *mut bindings::kunit) {
+fn exec_sqe() {
     let mut s = sqe();
     s.fd = -100;
     s.addr = 1;
     s.off = 2;
     s.addr3 = 3;
-    s.op_flags = sqe::EXEC_FLAGS;
-    let a = sqe::exec_sqe(&s);
+    s.op_flags = exec::EXEC_FLAGS;
+    let a = exec::exec_sqe(&s);
     check!(matches!(a, Ok(a) if a.dfd == -100 && a.filename == 1 && a.argv == 2 && a.envp == 3));
     s.op_flags = 0x8000_0000;
-    check!(sqe::exec_sqe(&s) == Err(EINVAL));
-    let bad: [fn(&mut SqeFields); 6] = [
+    check!(exec::exec_sqe(&s) == Err(EINVAL));
+    let bad: [fn(&mut Sqe); 6] = [
         |s| s.len = 1,
         |s| s.pad2 = 1,
         |s| s.file_index = 1,
@@ -496,76 +493,104 @@ extern "C" fn io_spawn_test_exec_sqe(_t: *mut bindings::kunit) {
     for set in bad {
         let mut s = sqe();
         set(&mut s);
-        check!(sqe::exec_sqe(&s) == Err(EINVAL));
+        check!(exec::exec_sqe(&s) == Err(EINVAL));
     }
 }
 
-fn args(fields: &[(usize, u64)]) -> [u8; CLONE_ARGS_SIZE] {
-    let mut b = [0u8; CLONE_ARGS_SIZE];
-    for &(off, v) in fields {
-        b[off..off + 8].copy_from_slice(&v.to_ne_bytes());
-    }
-    b
-}
-
-#[no_mangle]
-extern "C" fn io_spawn_test_clone_args(_t: *mut bindings::kunit) {
-    let pidfd = bindings::CLONE_PIDFD as u64;
-    let cgroup = bindings::CLONE_INTO_CGROUP;
-    let sigchld = bindings::SIGCHLD as u64;
-
-    let o = sqe::parse_clone_args(&args(&[(32, sigchld)]), 64);
-    check!(o == Ok(CloneOpts::default()));
-    let o = sqe::parse_clone_args(&args(&[(0, pidfd), (8, 0x7000), (32, 10)]), 88);
-    check!(matches!(o, Ok(o) if o.flags == pidfd && o.pidfd == 0x7000 && o.exit_signal == 10));
+fn clone_args() {
+    use uapi::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CLONE_PIDFD};
+    let full = CLONE_ARGS_SIZE;
+    let ok = |a: CloneArgs, len| clone::parse_clone_args(&a, len);
+    let sigchld = CloneArgs {
+        exit_signal: u64::from(signal::SIGCHLD),
+        ..Default::default()
+    };
+    check!(ok(sigchld, 64) == Ok(CloneOpts::default()));
+    let o = ok(
+        CloneArgs {
+            flags: CLONE_PIDFD,
+            pidfd: 0x7000,
+            exit_signal: 10,
+            ..Default::default()
+        },
+        full,
+    );
+    check!(
+        matches!(o, Ok(o) if o.flags == CLONE_PIDFD && o.pidfd == 0x7000 && o.exit_signal == 10)
+    );
     // CLONE_CLEAR_SIGHAND is accepted and always in effect.
-    let o = sqe::parse_clone_args(&args(&[(0, bindings::CLONE_CLEAR_SIGHAND)]), 64);
+    let o = ok(
+        CloneArgs {
+            flags: CLONE_CLEAR_SIGHAND,
+            ..Default::default()
+        },
+        64,
+    );
     check!(matches!(o, Ok(o) if o.flags == 0 && o.exit_signal == 0));
-    let o = sqe::parse_clone_args(&args(&[(0, cgroup), (80, 5)]), 88);
+    let o = ok(
+        CloneArgs {
+            flags: CLONE_INTO_CGROUP,
+            cgroup: 5,
+            ..Default::default()
+        },
+        full,
+    );
     check!(matches!(o, Ok(o) if o.cgroup == 5));
 
     // A pidfd address without CLONE_PIDFD is ignored, as by clone3.
-    let o = sqe::parse_clone_args(&args(&[(8, 0x7000)]), 64);
+    let o = ok(
+        CloneArgs {
+            pidfd: 0x7000,
+            ..Default::default()
+        },
+        64,
+    );
     check!(matches!(o, Ok(o) if o.flags == 0 && o.pidfd == 0));
 
-    let einval: [&[(usize, u64)]; 11] = [
-        &[(0, bindings::CLONE_VM as u64)],
-        &[(0, bindings::CLONE_THREAD as u64)],
-        &[(0, bindings::CLONE_VFORK as u64)],
-        &[(0, pidfd)],   // no pidfd address
-        &[(16, 1)],      // child_tid
-        &[(24, 1)],      // parent_tid
-        &[(32, 65)],     // exit_signal past _NSIG
-        &[(40, 0x1000)], // stack
-        &[(56, 1)],      // tls
-        &[(72, 1)],      // set_tid_size
-        &[(80, 3)],      // cgroup without CLONE_INTO_CGROUP
+    let einval: [fn(&mut CloneArgs); 11] = [
+        |a| a.flags = uapi::CLONE_VM,
+        |a| a.flags = uapi::CLONE_THREAD,
+        |a| a.flags = uapi::CLONE_VFORK,
+        |a| a.flags = CLONE_PIDFD, // no pidfd address
+        |a| a.child_tid = 1,
+        |a| a.parent_tid = 1,
+        |a| a.exit_signal = 65, // past _NSIG
+        |a| a.stack = 0x1000,
+        |a| a.tls = 1,
+        |a| a.set_tid_size = 1,
+        |a| a.cgroup = 3, // without CLONE_INTO_CGROUP
     ];
-    for f in einval {
-        check!(sqe::parse_clone_args(&args(f), 88) == Err(EINVAL));
+    for set in einval {
+        let mut a = CloneArgs::default();
+        set(&mut a);
+        check!(ok(a, full) == Err(EINVAL));
     }
     // Too short, and CLONE_INTO_CGROUP in a struct without the member.
-    check!(sqe::parse_clone_args(&args(&[]), 63) == Err(EINVAL));
-    check!(sqe::parse_clone_args(&args(&[(0, cgroup)]), 80) == Err(EINVAL));
-    check!(sqe::parse_clone_args(&args(&[(0, cgroup), (80, 1 << 31)]), 88) == Err(EINVAL));
+    check!(ok(CloneArgs::default(), 63) == Err(EINVAL));
+    let cg = |cgroup| CloneArgs {
+        flags: CLONE_INTO_CGROUP,
+        cgroup,
+        ..Default::default()
+    };
+    check!(ok(cg(0), 80) == Err(EINVAL));
+    check!(ok(cg(1 << 31), full) == Err(EINVAL));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_dup_sqe(_t: *mut bindings::kunit) {
+fn dup_sqe() {
     let mut s = sqe();
     s.fd = 7;
     s.len = 1;
-    s.op_flags = bindings::IORING_DUP_CLOEXEC;
-    check!(matches!(sqe::dup_sqe(&s),
+    s.op_flags = uapi::IORING_DUP_CLOEXEC;
+    check!(matches!(files::dup_sqe(&s),
         Ok(a) if a.fd == 7 && a.target == 1 && a.cloexec && !a.from_prev && !a.move_));
     // The source comes from the request before: `fd` must be 0.
-    s.op_flags = bindings::IORING_DUP_FROM_PREV | bindings::IORING_DUP_MOVE;
-    check!(sqe::dup_sqe(&s) == Err(EINVAL));
+    s.op_flags = uapi::IORING_DUP_FROM_PREV | uapi::IORING_DUP_MOVE;
+    check!(files::dup_sqe(&s) == Err(EINVAL));
     s.fd = 0;
-    check!(matches!(sqe::dup_sqe(&s), Ok(a) if a.from_prev && a.move_ && !a.cloexec));
+    check!(matches!(files::dup_sqe(&s), Ok(a) if a.from_prev && a.move_ && !a.cloexec));
     s.op_flags = 1 << 3;
-    check!(sqe::dup_sqe(&s) == Err(EINVAL));
-    let bad: [fn(&mut SqeFields); 8] = [
+    check!(files::dup_sqe(&s) == Err(EINVAL));
+    let bad: [fn(&mut Sqe); 8] = [
         |s| s.off = 1,
         |s| s.addr = 1,
         |s| s.addr3 = 1,
@@ -578,94 +603,98 @@ extern "C" fn io_spawn_test_dup_sqe(_t: *mut bindings::kunit) {
     for set in bad {
         let mut s = sqe();
         set(&mut s);
-        check!(sqe::dup_sqe(&s) == Err(EINVAL));
+        check!(files::dup_sqe(&s) == Err(EINVAL));
     }
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_chdir_close_range_sqe(_t: *mut bindings::kunit) {
+fn chdir_close_range_sqe() {
     let mut s = sqe();
     s.fd = -100;
     s.addr = 0x1000;
-    check!(matches!(sqe::chdir_sqe(&s), Ok(a) if a.dfd == -100 && a.path == 0x1000));
+    check!(matches!(files::chdir_sqe(&s), Ok(a) if a.dfd == -100 && a.path == 0x1000));
     s.len = 1;
-    check!(sqe::chdir_sqe(&s) == Err(EINVAL));
+    check!(files::chdir_sqe(&s) == Err(EINVAL));
     s.len = 0;
     s.op_flags = 1;
-    check!(sqe::chdir_sqe(&s) == Err(EINVAL));
+    check!(files::chdir_sqe(&s) == Err(EINVAL));
 
     let mut s = sqe();
     s.fd = 3;
     s.len = u32::MAX;
-    check!(matches!(sqe::close_range_sqe(&s), Ok(a) if a.first == 3 && a.last == u32::MAX));
-    s.op_flags = bindings::CLOSE_RANGE_CLOEXEC;
-    check!(sqe::close_range_sqe(&s).is_ok());
+    check!(matches!(files::close_range_sqe(&s), Ok(a) if a.first == 3 && a.last == u32::MAX));
+    s.op_flags = uapi::CLOSE_RANGE_CLOEXEC;
+    check!(files::close_range_sqe(&s).is_ok());
     // The child's table is its own: nothing to unshare.
-    s.op_flags = bindings::CLOSE_RANGE_UNSHARE;
-    check!(sqe::close_range_sqe(&s) == Err(EINVAL));
+    s.op_flags = uapi::CLOSE_RANGE_UNSHARE;
+    check!(files::close_range_sqe(&s) == Err(EINVAL));
     let mut s = sqe();
     s.fd = 5;
     s.len = 4;
-    check!(sqe::close_range_sqe(&s) == Err(EINVAL));
+    check!(files::close_range_sqe(&s) == Err(EINVAL));
     s.len = 5;
     s.addr = 1;
-    check!(sqe::close_range_sqe(&s) == Err(EINVAL));
+    check!(files::close_range_sqe(&s) == Err(EINVAL));
 }
 
-fn attr(fields: &[(usize, u64)]) -> [u8; SPAWN_ATTR_SIZE] {
-    let mut b = [0u8; SPAWN_ATTR_SIZE];
-    for &(off, v) in fields {
-        b[off..off + 8].copy_from_slice(&v.to_ne_bytes());
-    }
-    b
-}
+fn spawn_attr() {
+    let pg = uapi::IORING_SPAWN_SETPGROUP;
+    let mask = uapi::IORING_SPAWN_SETSIGMASK;
+    let def = uapi::IORING_SPAWN_SETSIGDEF;
+    let parse = |a: SpawnAttrArgs| attr::parse_spawn_attr(&a);
 
-/// The first 8 bytes: `flags` and `pgid`, as the struct lays them out.
-fn head(flags: u32, pgid: i32) -> u64 {
-    let mut b = [0u8; 8];
-    b[..4].copy_from_slice(&flags.to_ne_bytes());
-    b[4..].copy_from_slice(&pgid.to_ne_bytes());
-    u64::from_ne_bytes(b)
-}
-
-#[no_mangle]
-extern "C" fn io_spawn_test_spawn_attr(_t: *mut bindings::kunit) {
-    let pg = bindings::IORING_SPAWN_SETPGROUP;
-    let mask = bindings::IORING_SPAWN_SETSIGMASK;
-    let def = bindings::IORING_SPAWN_SETSIGDEF;
-
-    check!(sqe::parse_spawn_attr(&attr(&[])) == Ok(SpawnAttr::default()));
-    let a = sqe::parse_spawn_attr(&attr(&[(0, head(pg | mask | def, 77)), (8, 6), (24, 1)]));
+    check!(parse(SpawnAttrArgs::default()) == Ok(SpawnAttr::default()));
+    let a = parse(SpawnAttrArgs {
+        flags: pg | mask | def,
+        pgid: 77,
+        sigmask: [6, 0],
+        sigdefault: [1, 0],
+        ..Default::default()
+    });
     check!(
         a == Ok(SpawnAttr {
             flags: pg | mask | def,
             pgid: 77,
-            sigmask: 6,
-            sigdefault: 1
+            sigmask: SigSet(6),
+            sigdefault: SigSet(1)
         })
     );
-    let all = sqe::SPAWN_ATTR_FLAGS;
-    check!(sqe::parse_spawn_attr(&attr(&[(0, head(all, 0))])).is_ok());
+    check!(parse(SpawnAttrArgs {
+        flags: attr::SPAWN_ATTR_FLAGS,
+        ..Default::default()
+    })
+    .is_ok());
 
-    let einval: [&[(usize, u64)]; 10] = [
-        &[(0, head(1 << 5, 0))],        // unknown flag
-        &[(0, head(0, 5))],             // pgid without SETPGROUP
-        &[(0, head(pg, -1))],           // negative pgid
-        &[(8, 1)],                      // sigmask without its flag
-        &[(24, 1)],                     // sigdefault without its flag
-        &[(0, head(mask, 0)), (16, 1)], // signal 65 in the mask
-        &[(0, head(def, 0)), (32, 1)],  // signal 65 in sigdefault
-        &[(40, 1)],                     // resv[0]
-        &[(48, 1)],                     // resv[1]
-        &[(56, 1 << 63)],               // resv[2]
+    let einval: [fn(&mut SpawnAttrArgs); 10] = [
+        |a| a.flags = 1 << 5, // unknown flag
+        |a| a.pgid = 5,       // pgid without SETPGROUP
+        |a| {
+            a.flags = uapi::IORING_SPAWN_SETPGROUP;
+            a.pgid = -1;
+        },
+        |a| a.sigmask[0] = 1,    // sigmask without its flag
+        |a| a.sigdefault[0] = 1, // sigdefault without its flag
+        |a| {
+            // signal 65 in the mask
+            a.flags = uapi::IORING_SPAWN_SETSIGMASK;
+            a.sigmask[1] = 1;
+        },
+        |a| {
+            // signal 65 in sigdefault
+            a.flags = uapi::IORING_SPAWN_SETSIGDEF;
+            a.sigdefault[1] = 1;
+        },
+        |a| a.resv[0] = 1,
+        |a| a.resv[1] = 1,
+        |a| a.resv[2] = 1 << 63,
     ];
-    for f in einval {
-        check!(sqe::parse_spawn_attr(&attr(f)) == Err(EINVAL));
+    for set in einval {
+        let mut a = SpawnAttrArgs::default();
+        set(&mut a);
+        check!(parse(a) == Err(EINVAL));
     }
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_run_passes_prev_fd(_t: *mut bindings::kunit) {
+fn run_passes_prev_fd() {
     // OPENAT gives 5: the DUP after it is told 5. A NOP gives no fd, nor
     // does a failed (hard-linked) OPENAT: the DUP after them is told -EBADF.
     let log = Log::new();
@@ -674,9 +703,9 @@ extern "C" fn io_spawn_test_run_passes_prev_fd(_t: *mut bindings::kunit) {
         Step(OP_DUP, LINK, 1),
         Step(OP_DUP, LINK, 2),
         Step(NOP, LINK, 0),
-        Step(OP_DUP, LINK, EBADF),
-        Step(OPENAT, HARD, ENOENT),
-        Step(OP_DUP, 0, EBADF),
+        Step(OP_DUP, LINK, n(EBADF)),
+        Step(OPENAT, HARD, n(ENOENT)),
+        Step(OP_DUP, 0, n(EBADF)),
     ];
     check!(chain(&steps, &log).run(&never) == Outcome::Failed);
     check!(log.is(&[
@@ -686,20 +715,19 @@ extern "C" fn io_spawn_test_run_passes_prev_fd(_t: *mut bindings::kunit) {
         Ev::PrevFd(2, 1),
         Ev::Ran(2),
         Ev::Ran(3),
-        Ev::PrevFd(4, EBADF),
+        Ev::PrevFd(4, n(EBADF)),
         Ev::Ran(4),
-        Ev::Cancelled(5, ECANCELED),
-        Ev::Cancelled(6, ECANCELED),
+        Ev::Cancelled(5, n(ECANCELED)),
+        Ev::Cancelled(6, n(ECANCELED)),
     ]));
 
     let log = Log::new();
-    let steps = [Step(OPENAT, HARD, ENOENT), Step(OP_DUP, 0, EBADF)];
+    let steps = [Step(OPENAT, HARD, n(ENOENT)), Step(OP_DUP, 0, n(EBADF))];
     check!(chain(&steps, &log).run(&never) == Outcome::Failed);
-    check!(log.is(&[Ev::Ran(0), Ev::PrevFd(1, EBADF), Ev::Ran(1)]));
+    check!(log.is(&[Ev::Ran(0), Ev::PrevFd(1, n(EBADF)), Ev::Ran(1)]));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_vet_marks_chain_only(_t: *mut bindings::kunit) {
+fn vet_marks_chain_only() {
     let log = Log::new();
     let steps = [
         Step(OP_CHDIR, LINK, 0),
@@ -740,11 +768,11 @@ impl FakeAttrOps {
 }
 
 impl AttrOps for FakeAttrOps {
-    fn sigdefault(&self, set: u64) {
-        let _ = self.did(b'd', set);
+    fn sigdefault(&self, set: SigSet) {
+        let _ = self.did(b'd', set.0);
     }
-    fn sigmask(&self, set: u64) {
-        let _ = self.did(b'm', set);
+    fn sigmask(&self, set: SigSet) {
+        let _ = self.did(b'm', set.0);
     }
     fn setsid(&self) -> Result {
         self.did(b's', 0)
@@ -757,13 +785,12 @@ impl AttrOps for FakeAttrOps {
     }
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_attr_apply(_t: *mut bindings::kunit) {
+fn attr_apply() {
     let all = SpawnAttr {
-        flags: sqe::SPAWN_ATTR_FLAGS,
+        flags: attr::SPAWN_ATTR_FLAGS,
         pgid: 9,
-        sigmask: 4,
-        sigdefault: 2,
+        sigmask: SigSet(4),
+        sigdefault: SigSet(2),
     };
     // glibc's order.
     let ops = FakeAttrOps::new(None);
@@ -782,27 +809,26 @@ extern "C" fn io_spawn_test_attr_apply(_t: *mut bindings::kunit) {
     // error, the rest are cancelled, nothing runs.
     let log = Log::new();
     let steps = [Step(OPENAT, LINK, 3), Step(OP_EXEC, 0, 0)];
-    check!(chain(&steps, &log).abort(EPERM.to_errno()) == Outcome::Failed);
-    check!(log.is(&[
-        Ev::Cancelled(0, EPERM.to_errno()),
-        Ev::Cancelled(1, ECANCELED)
-    ]));
+    check!(chain(&steps, &log).abort(EPERM) == Outcome::Failed);
+    check!(log.is(&[Ev::Cancelled(0, n(EPERM)), Ev::Cancelled(1, n(ECANCELED))]));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_seccomp_verdict(_t: *mut bindings::kunit) {
-    let eperm = -(bindings::EPERM as i32);
-    check!(verdict_of(bindings::SECCOMP_RET_ALLOW) == Verdict::Allow);
-    check!(verdict_of(bindings::SECCOMP_RET_LOG) == Verdict::Allow);
-    check!(verdict_of(bindings::SECCOMP_RET_ERRNO | 13) == Verdict::Fail(EACCES));
+fn seccomp_verdict() {
+    use seccomp::{
+        RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS, RET_KILL_THREAD, RET_LOG, RET_TRACE, RET_TRAP,
+        RET_USER_NOTIF,
+    };
+    check!(verdict_of(RET_ALLOW) == Verdict::Allow);
+    check!(verdict_of(RET_LOG) == Verdict::Allow);
+    check!(verdict_of(RET_ERRNO | 13) == Verdict::Fail(EACCES));
     // Capped at MAX_ERRNO; 0 would be a success without an exec.
-    check!(verdict_of(bindings::SECCOMP_RET_ERRNO | 0xffff) == Verdict::Fail(-4095));
-    check!(verdict_of(bindings::SECCOMP_RET_ERRNO) == Verdict::Fail(eperm));
-    check!(verdict_of(bindings::SECCOMP_RET_TRACE | 5) == Verdict::Fail(eperm));
-    check!(verdict_of(bindings::SECCOMP_RET_USER_NOTIF) == Verdict::Fail(eperm));
-    check!(verdict_of(bindings::SECCOMP_RET_TRAP) == Verdict::Fail(eperm));
-    check!(verdict_of(bindings::SECCOMP_RET_KILL_THREAD) == Verdict::Kill);
-    check!(verdict_of(bindings::SECCOMP_RET_KILL_PROCESS) == Verdict::Kill);
+    check!(verdict_of(RET_ERRNO | 0xffff) == Verdict::Fail(Error::from_errno(-4095)));
+    check!(verdict_of(RET_ERRNO) == Verdict::Fail(EPERM));
+    check!(verdict_of(RET_TRACE | 5) == Verdict::Fail(EPERM));
+    check!(verdict_of(RET_USER_NOTIF) == Verdict::Fail(EPERM));
+    check!(verdict_of(RET_TRAP) == Verdict::Fail(EPERM));
+    check!(verdict_of(RET_KILL_THREAD) == Verdict::Kill);
+    check!(verdict_of(RET_KILL_PROCESS) == Verdict::Kill);
     check!(verdict_of(0x1234_0000) == Verdict::Kill);
     check!(stricter(Verdict::Allow, Verdict::Fail(EACCES)) == Verdict::Fail(EACCES));
     check!(stricter(Verdict::Fail(EACCES), Verdict::Kill) == Verdict::Kill);
@@ -812,14 +838,13 @@ extern "C" fn io_spawn_test_seccomp_verdict(_t: *mut bindings::kunit) {
     check!(laxer(Verdict::Kill, Verdict::Kill) == Verdict::Kill);
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_run_seccomp(_t: *mut bindings::kunit) {
+fn run_seccomp() {
     // A refused EXEC is a failed step: not run, its errno, the hard link
     // goes on to the next candidate.
     let log = Log::new();
     let steps = [Step(OP_EXEC, HARD | SECCOMP_EACCES, 0), Step(OP_EXEC, 0, 0)];
     check!(chain(&steps, &log).run(&never) == Outcome::Execd);
-    check!(log.is(&[Ev::Cancelled(0, EACCES), Ev::Ran(1)]));
+    check!(log.is(&[Ev::Cancelled(0, n(EACCES)), Ev::Ran(1)]));
 
     // A kill verdict ends the chain there: nothing more runs.
     let log = Log::new();
@@ -831,13 +856,12 @@ extern "C" fn io_spawn_test_run_seccomp(_t: *mut bindings::kunit) {
     check!(chain(&steps, &log).run(&never) == Outcome::Killed);
     check!(log.is(&[
         Ev::Ran(0),
-        Ev::Cancelled(1, -(bindings::EPERM as i32)),
-        Ev::Cancelled(2, ECANCELED)
+        Ev::Cancelled(1, n(EPERM)),
+        Ev::Cancelled(2, n(ECANCELED))
     ]));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_clone_flags(_t: *mut bindings::kunit) {
+fn clone_flags() {
     check!(check_clone_flags(ReqFlags(LINK)).is_ok());
     // No link, or a hard one: io_uring could run the chain in the submitter.
     check!(check_clone_flags(ReqFlags(0)) == Err(EINVAL));
@@ -853,18 +877,16 @@ extern "C" fn io_spawn_test_clone_flags(_t: *mut bindings::kunit) {
     }
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_run_slot_is_no_fd(_t: *mut bindings::kunit) {
+fn run_slot_is_no_fd() {
     // An OPENAT into a fixed file slot returns 0 (or the slot): no fd of
     // the child, so a DUP from it is told -EBADF.
     let log = Log::new();
-    let steps = [Step(OPENAT, LINK | TO_SLOT, 0), Step(OP_DUP, 0, EBADF)];
+    let steps = [Step(OPENAT, LINK | TO_SLOT, 0), Step(OP_DUP, 0, n(EBADF))];
     check!(chain(&steps, &log).run(&never) == Outcome::Failed);
-    check!(log.is(&[Ev::Ran(0), Ev::PrevFd(1, EBADF), Ev::Ran(1)]));
+    check!(log.is(&[Ev::Ran(0), Ev::PrevFd(1, n(EBADF)), Ev::Ran(1)]));
 }
 
-#[no_mangle]
-extern "C" fn io_spawn_test_run_parks_between_steps(_t: *mut bindings::kunit) {
+fn run_parks_between_steps() {
     // Settling may park the steps left and hand them back: the chain runs
     // on as if nothing happened, each step once, in order.
     let log = Log::new();
@@ -883,4 +905,35 @@ extern "C" fn io_spawn_test_run_parks_between_steps(_t: *mut bindings::kunit) {
     check!(chain(&steps, &log).run(&stop) == Outcome::Execd);
     check!(parked.get() == 3);
     check!(log.is(&[Ev::Ran(0), Ev::PrevFd(1, 3), Ev::Ran(1), Ev::Ran(2)]));
+}
+
+kunit_cases! {
+    io_spawn_kunit_cases:
+    vet_accepts_allowed,
+    vet_refuses_opcode,
+    vet_refuses_flags,
+    refusal_table,
+    run_exec_cancels_rest,
+    run_soft_failure_stops,
+    run_skip_success_failure,
+    run_hardlink_path_search,
+    run_without_exec_fails,
+    run_stops_on_fatal_signal,
+    start_alloc_failure,
+    start_create_failure,
+    start_success,
+    clone_sqe,
+    exec_sqe,
+    clone_args,
+    dup_sqe,
+    chdir_close_range_sqe,
+    spawn_attr,
+    run_passes_prev_fd,
+    vet_marks_chain_only,
+    attr_apply,
+    seccomp_verdict,
+    run_seccomp,
+    clone_flags,
+    run_slot_is_no_fd,
+    run_parks_between_steps,
 }
