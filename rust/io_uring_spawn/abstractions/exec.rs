@@ -6,7 +6,7 @@
 //! point it calls, `do_execveat_user()`, is the preparatory exec patch of
 //! this series (fs/exec.c's own `do_execveat_common()` is static).
 
-use kernel::{bindings, prelude::*};
+use kernel::{bindings, error::to_result, prelude::*};
 
 /// execveat(2)'s arguments: user addresses, `AT_*` flags.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,8 +33,5 @@ pub(crate) fn execveat(a: &ExecArgs) -> Result {
             a.flags as i32,
         )
     };
-    if ret < 0 {
-        return Err(Error::from_errno(ret));
-    }
-    Ok(())
+    to_result(ret)
 }

@@ -6,15 +6,7 @@
 //! `File` and `FileDescriptorReservation` there; 6.12 has no file
 //! abstraction at all).
 
-use core::ffi::c_int;
-use kernel::{bindings, prelude::*};
-
-fn to_result(ret: c_int) -> Result<i32> {
-    if ret < 0 {
-        return Err(Error::from_errno(ret));
-    }
-    Ok(ret)
-}
+use kernel::{bindings, error::to_result, prelude::*};
 
 /// Duplicates `fd` onto `target` in the current task's table, as dup2(2),
 /// with `FD_CLOEXEC` as `cloexec` says; with `move_`, closes `fd` once
@@ -22,11 +14,13 @@ fn to_result(ret: c_int) -> Result<i32> {
 /// nothing). Returns `target`.
 pub(crate) fn dup_to(fd: i32, target: u32, cloexec: bool, move_: bool) -> Result<i32> {
     // SAFETY: FFI call acting on the current task's fd table.
-    to_result(unsafe { bindings::io_spawn_do_dup(fd, target, cloexec, move_) })
+    let ret = unsafe { bindings::io_spawn_do_dup(fd, target, cloexec, move_) };
+    to_result(ret)?;
+    Ok(ret)
 }
 
 /// close_range(2) on the current task's table.
 pub(crate) fn close_range(first: u32, last: u32, flags: u32) -> Result {
     // SAFETY: FFI call acting on the current task's fd table.
-    to_result(unsafe { bindings::io_spawn_do_close_range(first, last, flags) }).map(|_| ())
+    to_result(unsafe { bindings::io_spawn_do_close_range(first, last, flags) })
 }

@@ -5,15 +5,7 @@
 //! Upstream this would be a `kernel::fs` module over `struct fs_struct`
 //! and path lookup, which 6.12's kernel crate does not have.
 
-use core::ffi::c_int;
-use kernel::{bindings, prelude::*};
-
-fn to_result(ret: c_int) -> Result {
-    if ret < 0 {
-        return Err(Error::from_errno(ret));
-    }
-    Ok(())
-}
+use kernel::{bindings, error::to_result, prelude::*};
 
 /// chdir(2) to the path at user address `path`, relative to `dfd`.
 pub(crate) fn chdir(dfd: i32, path: u64) -> Result {

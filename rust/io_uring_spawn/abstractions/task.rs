@@ -7,7 +7,7 @@
 //! on 6.12 wraps `struct task_struct` but creates and ends no task.
 
 use core::ffi::{c_int, c_void};
-use kernel::{bindings, prelude::*};
+use kernel::{bindings, error::to_result, prelude::*};
 
 use super::{signal, uapi};
 
@@ -173,13 +173,6 @@ unsafe extern "C" fn on_return_run<T>(cb: *mut bindings::callback_head) {
 pub(crate) fn in_compat_syscall() -> bool {
     // SAFETY: FFI call that only reads the current task's state.
     unsafe { bindings::io_spawn_in_compat_syscall() }
-}
-
-fn to_result(ret: c_int) -> Result {
-    if ret < 0 {
-        return Err(Error::from_errno(ret));
-    }
-    Ok(())
 }
 
 /// setsid(2) for the current task.
